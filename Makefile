@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`, from a bare clone.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: install run test lint fmt bench messages
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=on $(PY) manage.py migrate --noinput
+	DEBUG=on $(PY) manage.py loaddata fixtures/*.json
+	DEBUG=on $(PY) manage.py create_demo_users
+	DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+test: install
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	DEBUG=on $(PY) bench/run.py

@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    AT_RISK = "at_risk", _("at risk")
+    DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# The only allowed status moves (DESIGN.md). The status service is the one place that reads it.
+ACTION_STATUS_MOVES = {
+    ActionStatus.PLANNED: {ActionStatus.IN_PROGRESS, ActionStatus.CANCELLED},
+    ActionStatus.IN_PROGRESS: {ActionStatus.AT_RISK, ActionStatus.DONE, ActionStatus.CANCELLED},
+    ActionStatus.AT_RISK: {ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.CANCELLED},
+    ActionStatus.DONE: {ActionStatus.IN_PROGRESS},
+    ActionStatus.CANCELLED: {ActionStatus.PLANNED},
+}
+
+# Moves that must say why: flagging a risk, cancelling, and reopening a closed action.
+STATUSES_NEEDING_NOTE = {ActionStatus.AT_RISK, ActionStatus.CANCELLED}
+CLOSED_STATUSES = {ActionStatus.DONE, ActionStatus.CANCELLED}
+
+
+def move_needs_note(status_from, status_to):
+    return status_to in STATUSES_NEEDING_NOTE or status_from in CLOSED_STATUSES

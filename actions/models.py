@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from actions.choices import CLOSED_STATUSES, ActionStatus
+from actions.querysets import ActionQuerySet
+from regions.models import TimeStampedModel
+
+
+class Action(TimeStampedModel):
+    """A concrete action (actie) under an agreement, with an accountable owner (eigenaar) and
+    contributing parties: the agenda's two-way traffic. Status moves only through
+    `actions.services.action_move_status`."""
+
+    agreement = models.ForeignKey(
+        "agenda.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        related_name="actions",
+    )
+    code = models.CharField(_("code"), max_length=60, unique=True, null=True, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        "agenda.Party",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_actions",
+    )
+    contributors = models.ManyToManyField(
+        "agenda.Party",
+        verbose_name=_("contributors"),
+        blank=True,
+        related_name="contributed_actions",
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        help_text=_("Only when narrower than the agreement's regions."),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ActionStatus, default=ActionStatus.PLANNED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement__code", "due_date", "pk"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0) & models.Q(progress__lte=100),
+                name="%(app_label)s_%(class)s_progress_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ActionStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ActionStatus.DONE)
+                | (models.Q(completed_on__isnull=False) & models.Q(progress=100)),
+                name="%(app_label)s_%(class)s_done_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_date__isnull=True)
+                | models.Q(due_date__isnull=True)
+                | models.Q(start_date__lte=models.F("due_date")),
+                name="%(app_label)s_%(class)s_start_before_due",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["due_date"]),
+        ]
+
+    def __str__(self):
+        return self.code or self.title
+
+    def natural_key(self):
+        return (self.code,)
+
+    @property
+    def is_overdue(self):
+        return bool(
+            self.due_date
+            and self.due_date < timezone.localdate()
+            and self.status not in CLOSED_STATUSES
+        )
+
+
+class ActionUpdate(models.Model):
+    """A progress-log entry. Every status change writes one; it is never edited."""
+
+    action = models.ForeignKey(
+        "actions.Action", verbose_name=_("action"), on_delete=models.CASCADE, related_name="updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="action_updates",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    status_from = models.CharField(_("status from"), max_length=12, choices=ActionStatus)
+    status_to = models.CharField(_("status to"), max_length=12, choices=ActionStatus)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0) & models.Q(progress__lte=100),
+                name="%(app_label)s_%(class)s_progress_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action}: {self.status_from} → {self.status_to}"

@@ -1,0 +1,85 @@
+"""Scope and region questions for actions. An action's own region counts, else its agreement's."""
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from actions.choices import CLOSED_STATUSES
+from agenda.choices import AgreementStatus
+from agenda.models import Agreement
+from agenda.querysets import scope_for
+from regions.models import Region
+
+
+class ActionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+    def overdue(self, today=None):
+        """Due before today and neither done nor cancelled (derived, never stored)."""
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today).exclude(status__in=CLOSED_STATUSES)
+
+    def not_overdue(self, today=None):
+        return self.exclude(pk__in=self.model.objects.overdue(today).values("pk"))
+
+    def stalled(self, days, now=None):
+        """Open actions without a progress-log entry (or any change) in the last `days` days."""
+        since = (now or timezone.now()) - timedelta(days=days)
+        return (
+            self.exclude(status__in=CLOSED_STATUSES)
+            .filter(updated_at__lt=since)
+            .exclude(updates__created_at__gte=since)
+        )
+
+    def linked_within(self, *regions):
+        inside = Region.objects.within(*regions).values("pk")
+        return self.filter(
+            models.Q(region__in=inside)
+            | models.Q(
+                region__isnull=True,
+                agreement__in=Agreement.objects.linked_within(*regions).values("pk"),
+            )
+        )
+
+    def applies_to(self, *regions):
+        around = Region.objects.around(*regions).values("pk")
+        return self.filter(
+            models.Q(region__in=around)
+            | models.Q(
+                region__isnull=True,
+                agreement__in=Agreement.objects.applies_to(*regions).values("pk"),
+            )
+        )
+
+    def involving(self, *parties):
+        """Owned by or contributed to by one of the parties."""
+        contributed = self.model.contributors.through.objects.filter(party__in=parties)
+        return self.filter(
+            models.Q(owner__in=parties) | models.Q(pk__in=contributed.values("action_id"))
+        )
+
+    def visible_to(self, user):
+        if scope_for(user).sees_drafts:
+            return self.all()
+        return self.exclude(agreement__status=AgreementStatus.DRAFT)
+
+    def editable_by(self, user):
+        """Ministry editors: all. Other editors: actions their parties own or contribute to,
+        or whose region (else its agreement's regions) lies inside their working area."""
+        scope = scope_for(user)
+        if scope.edits_everything:
+            return self.all()
+        if not scope.editor_party_ids:
+            return self.none()
+        area = scope.working_area()
+        involved = self.model.objects.involving(*scope.editor_party_ids).values("pk")
+        return self.filter(
+            models.Q(pk__in=involved)
+            | models.Q(region__in=area)
+            | models.Q(
+                region__isnull=True,
+                agreement__in=Agreement.objects.inside_area(area).values("pk"),
+            )
+        )

@@ -1,0 +1,176 @@
+import datetime
+import itertools
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from actions.choices import ACTION_STATUS_MOVES, ActionStatus
+from actions.models import Action, ActionUpdate
+from actions.services import action_create, action_move_status, action_update
+from config.concurrency import StaleVersionError
+from tests.factories import ActionFactory, AgreementFactory, PartyFactory, UserFactory
+
+ALL_MOVES = list(itertools.product(ActionStatus.values, repeat=2))
+ALLOWED = {(a, b) for a, targets in ACTION_STATUS_MOVES.items() for b in targets}
+
+
+def put_in_status(action, status):
+    """Bring a fresh action into `status` the way a user would (through the service)."""
+    admin = UserFactory(username="setup-admin", is_superuser=True)
+    path = {
+        "planned": [],
+        "in_progress": ["in_progress"],
+        "at_risk": ["in_progress", "at_risk"],
+        "done": ["in_progress", "done"],
+        "cancelled": ["cancelled"],
+    }[status]
+    for step in path:
+        action = action_move_status(action=action, to=step, user=admin, note="setup")
+    return action
+
+
+@pytest.fixture
+def ministry(users):
+    return users["ministry_editor"]
+
+
+@pytest.mark.parametrize(("status_from", "status_to"), sorted(ALLOWED))
+def test_every_allowed_move_succeeds_and_is_logged(db, users, status_from, status_to):
+    """Each move of DESIGN.md's table works and writes exactly one progress-log entry."""
+    action = put_in_status(ActionFactory(), status_from)
+    logged = ActionUpdate.objects.count()
+    moved = action_move_status(
+        action=action, to=status_to, user=users["ministry_editor"], note="because"
+    )
+    moved.refresh_from_db()
+    assert moved.status == status_to
+    assert ActionUpdate.objects.count() == logged + 1
+    entry = moved.updates.first()
+    assert (entry.status_from, entry.status_to, entry.author) == (
+        status_from,
+        status_to,
+        users["ministry_editor"],
+    )
+
+
+@pytest.mark.parametrize(("status_from", "status_to"), [m for m in ALL_MOVES if m not in ALLOWED])
+def test_every_other_move_is_refused_and_changes_nothing(db, users, status_from, status_to):
+    """Moves outside the table (including staying put) are refused; nothing is written."""
+    action = put_in_status(ActionFactory(), status_from)
+    version, logged = action.version, ActionUpdate.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        action_move_status(
+            action=action, to=status_to, user=users["ministry_editor"], note="because"
+        )
+    assert "status" in refused.value.message_dict
+    action.refresh_from_db()
+    assert (action.status, action.version) == (status_from, version)
+    assert ActionUpdate.objects.count() == logged
+
+
+def test_unknown_status_is_refused(db, ministry):
+    action = ActionFactory()
+    with pytest.raises(ValidationError):
+        action_move_status(action=action, to="paused", user=ministry, note="x")
+    action.refresh_from_db()
+    assert action.status == "planned"
+
+
+@pytest.mark.parametrize(
+    ("status_from", "status_to"),
+    [
+        ("in_progress", "at_risk"),
+        ("planned", "cancelled"),
+        ("in_progress", "cancelled"),
+        ("done", "in_progress"),
+        ("cancelled", "planned"),
+    ],
+)
+def test_risk_cancel_and_reopen_need_a_note(db, ministry, status_from, status_to):
+    action = put_in_status(ActionFactory(), status_from)
+    with pytest.raises(ValidationError) as refused:
+        action_move_status(action=action, to=status_to, user=ministry, note="   ")
+    assert "note" in refused.value.message_dict
+    action.refresh_from_db()
+    assert action.status == status_from
+
+
+def test_done_completes_the_action_and_reopening_clears_the_date(db, ministry):
+    action = put_in_status(ActionFactory(progress=30), "in_progress")
+    done = action_move_status(action=action, to="done", user=ministry)
+    assert (done.progress, done.completed_on) == (100, timezone.localdate())
+    reopened = action_move_status(action=done, to="in_progress", user=ministry, note="nog niet")
+    assert reopened.completed_on is None
+
+
+def test_stale_version_is_refused(db, ministry):
+    """Two editors read version 1; the second to write is refused and nothing changes."""
+    action = ActionFactory()
+    action_update(action=action, user=ministry, expected_version=1, title="Eerste")
+    with pytest.raises(StaleVersionError):
+        action_update(action=action, user=ministry, expected_version=1, title="Tweede")
+    action.refresh_from_db()
+    assert (action.title, action.version) == ("Eerste", 2)
+
+
+def test_overdue_is_derived_from_due_date_and_status(db):
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    late = ActionFactory(due_date=yesterday)
+    ActionFactory(due_date=today)
+    ActionFactory(due_date=None)
+    finished = put_in_status(ActionFactory(due_date=yesterday), "done")
+    cancelled = put_in_status(ActionFactory(due_date=yesterday), "cancelled")
+    at_risk = put_in_status(ActionFactory(due_date=yesterday), "at_risk")
+    assert set(Action.objects.overdue()) == {late, at_risk}
+    assert late.is_overdue
+    assert not finished.is_overdue
+    assert not cancelled.is_overdue
+    assert set(Action.objects.not_overdue()) == set(Action.objects.all()) - {late, at_risk}
+
+
+def test_editor_cannot_move_an_action_outside_their_scope(db, users, parties):
+    action = ActionFactory(owner=parties["PV27"])
+    with pytest.raises(PermissionDenied):
+        action_move_status(action=action, to="in_progress", user=users["brabant_editor"])
+    action.refresh_from_db()
+    assert action.status == "planned"
+    assert not ActionUpdate.objects.exists()
+
+
+def test_update_may_not_move_an_action_out_of_scope(db, users, parties):
+    """A Brabant editor cannot hand their action to Noord-Holland: refused, rolled back."""
+    action = ActionFactory(owner=parties["PV30"])
+    with pytest.raises(PermissionDenied):
+        action_update(action=action, user=users["brabant_editor"], owner=parties["PV27"])
+    action.refresh_from_db()
+    assert (action.owner, action.version) == (parties["PV30"], 1)
+
+
+def test_create_outside_scope_writes_nothing(db, users, parties):
+    """Anyone in scope adds actions to a generic agreement, but only for their own party."""
+    generic = AgreementFactory()
+    own = action_create(
+        user=users["brabant_editor"], agreement=generic, owner=parties["PV30"], title="Eigen"
+    )
+    assert own.status == "planned"
+    with pytest.raises(PermissionDenied):
+        action_create(
+            user=users["brabant_editor"], agreement=generic, owner=parties["PV27"], title="Ander"
+        )
+    assert list(Action.objects.values_list("title", flat=True)) == ["Eigen"]
+
+
+def test_action_region_must_lie_inside_the_agreements_regions(db, tree, ministry):
+    regional = AgreementFactory(scope="regional", regions=[tree["PV30"]])
+    with pytest.raises(ValidationError) as refused:
+        action_create(
+            user=ministry,
+            agreement=regional,
+            owner=PartyFactory(),
+            title="Elders",
+            region=tree["GM0392"],
+        )
+    assert "region" in refused.value.message_dict
+    assert not Action.objects.exists()

@@ -1,0 +1,79 @@
+import os
+
+import pytest
+
+from tests.factories import MembershipFactory, PartyFactory, RegionFactory, UserFactory
+
+
+def require_or_skip(available, reason):
+    """Skip a test whose service is missing, except in CI, where that is a failure."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def tree(db):
+    """A small copy of the real tree: NL > LD03/LD04 > provinces > places, plus AG-ZUID."""
+    nl = RegionFactory(code="NL", name="Nederland", kind="country")
+    ld03 = RegionFactory(code="LD03", name="West-Nederland", kind="landsdeel", parent=nl)
+    ld04 = RegionFactory(code="LD04", name="Zuid-Nederland", kind="landsdeel", parent=nl)
+    ag_zuid = RegionFactory(code="AG-ZUID", name="Zuid", kind="agenda_region", parent=nl)
+    nb = RegionFactory(
+        code="PV30", name="Noord-Brabant", kind="province", parent=ld04, groups=[ag_zuid]
+    )
+    li = RegionFactory(code="PV31", name="Limburg", kind="province", parent=ld04, groups=[ag_zuid])
+    ze = RegionFactory(code="PV29", name="Zeeland", kind="province", parent=ld03, groups=[ag_zuid])
+    nh = RegionFactory(code="PV27", name="Noord-Holland", kind="province", parent=ld03)
+    eindhoven = RegionFactory(code="GM0772", name="Eindhoven", kind="municipality", parent=nb)
+    haarlem = RegionFactory(code="GM0392", name="Haarlem", kind="municipality", parent=nh)
+    return {
+        "NL": nl,
+        "LD03": ld03,
+        "LD04": ld04,
+        "AG-ZUID": ag_zuid,
+        "PV30": nb,
+        "PV31": li,
+        "PV29": ze,
+        "PV27": nh,
+        "GM0772": eindhoven,
+        "GM0392": haarlem,
+    }
+
+
+@pytest.fixture
+def parties(tree):
+    return {
+        "EZ": PartyFactory(code="EZ", kind="ministry", regions=[tree["NL"]]),
+        "PV30": PartyFactory(code="PV30", kind="province", regions=[tree["PV30"]]),
+        "PV31": PartyFactory(code="PV31", kind="province", regions=[tree["PV31"]]),
+        "PV27": PartyFactory(code="PV27", kind="province", regions=[tree["PV27"]]),
+        "BOM": PartyFactory(code="BOM", kind="rom", regions=[tree["PV30"]]),
+    }
+
+
+@pytest.fixture
+def users(parties):
+    """One user per role of the scope rule."""
+
+    def member(username, party, role):
+        user = UserFactory(username=username)
+        MembershipFactory(user=user, party=parties[party], role=role)
+        return user
+
+    return {
+        "ministry_editor": member("ez", "EZ", "editor"),
+        "brabant_editor": member("brabant", "PV30", "editor"),
+        "brabant_viewer": member("brabant-lezer", "PV30", "viewer"),
+        "holland_editor": member("holland", "PV27", "editor"),
+        "outsider": UserFactory(username="outsider"),
+        "superuser": UserFactory(username="root", is_superuser=True),
+    }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Test users need no slow key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

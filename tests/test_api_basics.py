@@ -1,0 +1,13 @@
+def test_healthz_checks_the_database(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_regions_list_detail_and_kind_filter(client, tree):
+    provinces = client.get("/api/v1/regions/", {"kind": "province"}).json()
+    assert {r["code"] for r in provinces["results"]} == {"PV27", "PV29", "PV30", "PV31"}
+    zeeland = client.get("/api/v1/regions/PV29/").json()
+    assert zeeland["parent"] == {"code": "LD03", "name": "West-Nederland"}
+    assert zeeland["groups"] == [{"code": "AG-ZUID", "name": "Zuid"}]
+    assert client.get("/api/v1/regions/NOPE/").status_code == 404
