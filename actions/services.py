@@ -136,3 +136,12 @@ def action_move_status(
         note=note,
     )
     return locked
+
+
+@transaction.atomic
+def action_delete(*, action, user, expected_version=None):
+    """Delete an action (its progress log goes with it; the history keeps the record)."""
+    locked = lock_for_write(Action.objects.all(), action.pk, expected_version)
+    _check_in_scope(locked, user)
+    locked._history_user = user
+    locked.delete()

@@ -1,4 +1,5 @@
-"""Wiring every API endpoint shares: pagination and the error format."""
+"""API settings hooks: pagination and the error format (imported by DRF's settings, so it
+imports nothing of DRF's views)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status

@@ -10,7 +10,7 @@ class RegionBriefSerializer(serializers.ModelSerializer):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = RegionBriefSerializer(read_only=True)
+    parent = RegionBriefSerializer(read_only=True, allow_null=True)
     groups = RegionBriefSerializer(many=True, read_only=True)
 
     class Meta:

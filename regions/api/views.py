@@ -1,13 +1,16 @@
 from rest_framework import viewsets
 
+from config.viewsets import CSVExportMixin, ETagMixin
 from regions.api.serializers import RegionSerializer
 from regions.filters import RegionFilterSet
 from regions.models import Region
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+    """The region tree: country, CBS landsdelen, agenda regions, provinces, places."""
+
     queryset = Region.objects.select_related("parent").prefetch_related("groups")
     serializer_class = RegionSerializer
     filterset_class = RegionFilterSet
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = r"[^/\x00]{1,40}"

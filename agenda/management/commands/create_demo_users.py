@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
             user.is_staff = True
             user.set_password(password)
             user.save()
+            group = "Redacteur" if role == "editor" else "Lezer"
+            user.groups.set(Group.objects.filter(name=group))
             Membership.objects.update_or_create(user=user, party=party, defaults={"role": role})
             accounts.append((username, label))
         self.stdout.write(f"Demo accounts (wachtwoord/password: {password}):")

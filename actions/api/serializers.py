@@ -1,0 +1,112 @@
+from rest_framework import serializers
+
+from actions.choices import ActionStatus
+from actions.models import Action, ActionUpdate
+from agenda.api.serializers import AgreementBriefSerializer, PartyBriefSerializer
+from agenda.models import Agreement, Party
+from config.fields import CodeField
+from regions.api.serializers import RegionBriefSerializer
+from regions.models import Region
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    agreement = AgreementBriefSerializer(read_only=True)
+    owner = PartyBriefSerializer(read_only=True)
+    contributors = PartyBriefSerializer(many=True, read_only=True)
+    region = RegionBriefSerializer(read_only=True, allow_null=True)
+    theme = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "code",
+            "agreement",
+            "theme",
+            "title",
+            "description",
+            "owner",
+            "contributors",
+            "region",
+            "status",
+            "progress",
+            "start_date",
+            "due_date",
+            "completed_on",
+            "overdue",
+            "result",
+            "source",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_theme(self, action) -> str:
+        return action.agreement.theme.code
+
+
+class ActionWriteSerializer(serializers.ModelSerializer):
+    """Writes take plain codes (`"owner": "PV30"`). `status` (with a write-only `note`) is
+    handed to the status service: an illegal move or a missing note is a 400."""
+
+    agreement = CodeField(queryset=Agreement.objects.all())
+    owner = CodeField(queryset=Party.objects.all())
+    contributors = CodeField(queryset=Party.objects.all(), many=True, required=False)
+    region = CodeField(queryset=Region.objects.all(), required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+    note = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=5000)
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
+
+    class Meta:
+        model = Action
+        fields = [
+            "code",
+            "agreement",
+            "title",
+            "description",
+            "owner",
+            "contributors",
+            "region",
+            "status",
+            "note",
+            "progress",
+            "start_date",
+            "due_date",
+            "result",
+            "source",
+        ]
+        extra_kwargs = {"code": {"allow_null": True, "required": False}}
+
+    def validate(self, attrs):
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        due = attrs.get("due_date", getattr(self.instance, "due_date", None))
+        if start and due and start > due:
+            raise serializers.ValidationError({"due_date": "The due date precedes the start."})
+        if self.instance is None and attrs.get("status", ActionStatus.PLANNED) != "planned":
+            raise serializers.ValidationError(
+                {"status": "New actions start as planned; move them afterwards."}
+            )
+        return attrs
+
+    def create(self, validated_data):
+        raise NotImplementedError
+
+    def update(self, instance, validated_data):
+        raise NotImplementedError
+
+
+class ActionUpdateSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ActionUpdate
+        fields = ["id", "created_at", "author", "status_from", "status_to", "progress", "note"]
+
+
+class StatusMoveSerializer(serializers.Serializer):
+    """Input of `POST actions/{id}/updates/`: the new status and why."""
+
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False)

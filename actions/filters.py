@@ -1,0 +1,83 @@
+import django_filters
+
+from actions.choices import ActionStatus
+from actions.models import Action
+from agenda.filters import APPLIES_TO_HELP, REGION_HELP, filter_themes
+from agenda.models import Agreement, Party, Theme
+from config.filters import ChoiceListFilter, CodeListFilter, SearchFilter, StrictBooleanFilter
+from regions.models import Region
+
+
+class ActionFilterSet(django_filters.FilterSet):
+    agreement = CodeListFilter(
+        field_name="agreement", queryset=Agreement.objects.all(), help_text="Agreement codes."
+    )
+    theme = CodeListFilter(
+        queryset=Theme.objects.all(),
+        method="filter_theme",
+        help_text="The agreement's theme; a main theme includes its sub-themes.",
+    )
+    owner = CodeListFilter(
+        field_name="owner", queryset=Party.objects.all(), help_text="The owner only."
+    )
+    party = CodeListFilter(
+        queryset=Party.objects.all(),
+        method="filter_party",
+        help_text="Owner or contributor is one of these parties.",
+    )
+    status = ChoiceListFilter(choices=ActionStatus.choices, help_text="Statuses.")
+    region = CodeListFilter(
+        queryset=Region.objects.all(),
+        method="filter_region",
+        help_text=REGION_HELP + " The action's own region counts, else its agreement's.",
+    )
+    applies_to = CodeListFilter(
+        queryset=Region.objects.all(),
+        method="filter_applies_to",
+        help_text=APPLIES_TO_HELP + " The action's own region counts, else its agreement's.",
+    )
+    overdue = StrictBooleanFilter(
+        method="filter_overdue",
+        help_text="`true`: due before today and not done/cancelled; `false`: the others.",
+    )
+    due_from = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", help_text="Due on or after (YYYY-MM-DD)."
+    )
+    due_to = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", help_text="Due on or before (YYYY-MM-DD)."
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Changed at or after this moment (ISO 8601): for syncing copies.",
+    )
+    q = SearchFilter(
+        fields=["code", "title", "description", "result"],
+        help_text="Search code, title, description, result.",
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=["id", "code", "title", "status", "progress", "due_date", "updated_at"],
+        help_text="Sort by `id`, `code`, `title`, `status`, `progress`, `due_date`, "
+        "`updated_at`; `-` reverses.",
+    )
+
+    class Meta:
+        model = Action
+        fields = []
+
+    def filter_theme(self, queryset, name, value):
+        return filter_themes(queryset, "agreement__theme", value)
+
+    def filter_party(self, queryset, name, value):
+        return queryset.filter(pk__in=Action.objects.involving(*value).values("pk"))
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(pk__in=Action.objects.linked_within(*value).values("pk"))
+
+    def filter_applies_to(self, queryset, name, value):
+        return queryset.filter(pk__in=Action.objects.applies_to(*value).values("pk"))
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.overdue() if value else queryset.not_overdue()

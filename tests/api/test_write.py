@@ -1,0 +1,313 @@
+"""Writes over real HTTP with DRF tokens: the scope matrix, status moves through the service,
+no lost updates (ETag / If-Match), history, throttling. Every refusal writes nothing."""
+
+import os
+
+import pytest
+import redis
+from django.core.cache import caches
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from actions.models import Action, ActionUpdate
+from agenda.models import Agreement
+from tests.conftest import require_or_skip
+from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
+
+
+@pytest.fixture
+def world(tree, parties):
+    ThemeFactory(code="MIT")
+    generic = AgreementFactory(code="GEN")
+    own = AgreementFactory(
+        code="NB-1", scope="regional", regions=[tree["PV30"]], parties=[(parties["PV30"], "lead")]
+    )
+    other = AgreementFactory(
+        code="NH-1", scope="regional", regions=[tree["PV27"]], parties=[(parties["PV27"], "lead")]
+    )
+    return {
+        "generic": generic,
+        "own": own,
+        "other": other,
+        "own_action": ActionFactory(agreement=generic, owner=parties["PV30"]),
+        "other_action": ActionFactory(agreement=other, owner=parties["PV27"]),
+    }
+
+
+def snapshot():
+    return (
+        list(Action.objects.order_by("pk").values()),
+        list(Agreement.objects.order_by("pk").values()),
+        ActionUpdate.objects.count(),
+    )
+
+
+def test_anonymous_writes_are_401_and_write_nothing(api, world):
+    before = snapshot()
+    response = api.post("/api/v1/actions/", {"agreement": "GEN", "owner": "PV30", "title": "x"})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert (
+        api.patch(f"/api/v1/actions/{world['own_action'].pk}/", {"title": "x"}).status_code == 401
+    )
+    assert api.delete("/api/v1/agreements/NB-1/").status_code == 401
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("role", "owner", "expected"),
+    [
+        ("brabant_editor", "PV30", 201),
+        ("brabant_editor", "PV27", 403),
+        ("brabant_viewer", "PV30", 403),
+        ("outsider", "PV30", 403),
+        ("ministry_editor", "PV27", 201),
+    ],
+)
+def test_create_action_obeys_the_scope(token_client, users, world, role, owner, expected):
+    before = snapshot()
+    response = token_client(users[role]).post(
+        "/api/v1/actions/",
+        {"agreement": "GEN", "owner": owner, "title": "Nieuwe actie", "contributors": ["PV31"]},
+        format="json",
+    )
+    assert response.status_code == expected, response.content
+    if expected == 201:
+        body = response.json()
+        assert body["status"] == "planned"
+        assert body["contributors"] == [{"code": "PV31", "name": body["contributors"][0]["name"]}]
+        assert response["ETag"] == '"1"'
+        assert response["Location"].endswith(f"/api/v1/actions/{body['id']}/")
+    else:
+        assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"agreement": "NOPE", "owner": "PV30", "title": "x"}, "agreement"),
+        ({"agreement": "GEN", "owner": "NOPE", "title": "x"}, "owner"),
+        ({"agreement": "GEN", "owner": "PV30"}, "title"),
+        ({"agreement": "GEN", "owner": "PV30", "title": "x", "progress": 101}, "progress"),
+        ({"agreement": "GEN", "owner": "PV30", "title": "x", "progress": "lots"}, "progress"),
+        ({"agreement": "GEN", "owner": "PV30", "title": "x", "status": "done"}, "status"),
+        ({"agreement": "GEN", "owner": "PV30", "title": "x", "due_date": "2016-02-30"}, "due_date"),
+        (
+            {
+                "agreement": "GEN",
+                "owner": "PV30",
+                "title": "x",
+                "start_date": "2017-01-01",
+                "due_date": "2016-01-01",
+            },
+            "due_date",
+        ),
+        ({"agreement": "NB-1", "owner": "PV30", "title": "x", "region": "GM0392"}, "region"),
+        ({"agreement": "GEN", "owner": "PV30", "title": "x" * 400}, "title"),
+        ({"agreement": "GEN", "owner": "PV30", "title": "nul\x00"}, "title"),
+        ({"agreement": ["GEN"], "owner": 5, "title": "x"}, "agreement"),
+    ],
+)
+def test_bad_action_input_is_400_naming_the_field(token_client, users, world, payload, field):
+    before = snapshot()
+    response = token_client(users["ministry_editor"]).post(
+        "/api/v1/actions/", payload, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert snapshot() == before
+
+
+def test_editor_cannot_change_or_delete_another_provinces_action(token_client, users, world):
+    client = token_client(users["brabant_editor"])
+    url = f"/api/v1/actions/{world['other_action'].pk}/"
+    before = snapshot()
+    assert client.patch(url, {"title": "Van ons"}, format="json").status_code == 403
+    assert client.delete(url).status_code == 403
+    assert (
+        client.post(url + "updates/", {"status": "in_progress"}, format="json").status_code == 403
+    )
+    assert snapshot() == before
+
+
+def test_editor_cannot_move_their_action_out_of_scope(token_client, users, world):
+    client = token_client(users["brabant_editor"])
+    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    before = snapshot()
+    assert client.patch(url, {"owner": "PV27"}, format="json").status_code == 403
+    assert snapshot() == before
+
+
+def test_patch_status_goes_through_the_service(token_client, users, world):
+    client = token_client(users["brabant_editor"])
+    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    illegal = client.patch(url, {"status": "done"}, format="json")
+    assert illegal.status_code == 400
+    assert (
+        "in progress" in illegal.json()["status"][0]
+        or "in uitvoering" in illegal.json()["status"][0]
+    )
+    assert not ActionUpdate.objects.exists()
+
+    moved = client.patch(url, {"status": "in_progress", "title": "Gestart"}, format="json")
+    assert moved.status_code == 200
+    assert (moved.json()["status"], moved.json()["title"]) == ("in_progress", "Gestart")
+    assert ActionUpdate.objects.get().status_to == "in_progress"
+
+    no_note = client.patch(url, {"status": "at_risk"}, format="json")
+    assert no_note.status_code == 400
+    assert "note" in no_note.json()
+    assert Action.objects.get(pk=world["own_action"].pk).status == "in_progress"
+
+
+def test_updates_endpoint_moves_status_with_a_note(token_client, users, world):
+    client = token_client(users["brabant_editor"])
+    url = f"/api/v1/actions/{world['own_action'].pk}/updates/"
+    assert (
+        client.post(url, {"status": "in_progress", "progress": 20}, format="json").status_code
+        == 201
+    )
+    response = client.post(url, {"status": "at_risk", "note": "Budget onzeker"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["note"] == "Budget onzeker"
+    assert response.json()["author"] == "brabant"
+    log = client.get(url).json()
+    assert [entry["status_to"] for entry in log] == ["at_risk", "in_progress"]
+    bad = client.post(url, {"status": "sideways"}, format="json")
+    assert bad.status_code == 400
+    assert len(client.get(url).json()) == 2
+
+
+def test_stale_if_match_is_412_and_changes_nothing(token_client, users, world):
+    """Two editors read version 1; the first write wins, the second gets 412."""
+    first = token_client(users["brabant_editor"])
+    second = token_client(users["ministry_editor"])
+    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    etag = first.get(url)["ETag"]
+    assert etag == '"1"'
+    ok = first.patch(url, {"title": "Eerste"}, format="json", HTTP_IF_MATCH=etag)
+    assert ok.status_code == 200
+    assert ok["ETag"] == '"2"'
+    stale = second.patch(url, {"title": "Tweede"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert (
+        second.post(
+            url + "updates/", {"status": "in_progress"}, format="json", HTTP_IF_MATCH=etag
+        ).status_code
+        == 412
+    )
+    assert second.delete(url, HTTP_IF_MATCH='"garbage"').status_code == 412
+    action = Action.objects.get(pk=world["own_action"].pk)
+    assert (action.title, action.version, action.status) == ("Eerste", 2, "planned")
+
+
+def test_agreement_writes_obey_scope_and_invariants(token_client, users, world):
+    brabant = token_client(users["brabant_editor"])
+    ministry = token_client(users["ministry_editor"])
+    generic = {"code": "NEW-GEN", "title": "Nieuw", "theme": "MIT", "scope": "generic"}
+    before = snapshot()
+    assert brabant.post("/api/v1/agreements/", generic, format="json").status_code == 403
+    assert (
+        brabant.patch("/api/v1/agreements/GEN/", {"title": "x"}, format="json").status_code == 403
+    )
+    assert (
+        brabant.patch("/api/v1/agreements/NH-1/", {"title": "x"}, format="json").status_code == 403
+    )
+    regional_without_regions = {**generic, "code": "NEW-REG", "scope": "regional"}
+    response = ministry.post("/api/v1/agreements/", regional_without_regions, format="json")
+    assert response.status_code == 400
+    assert "regions" in response.json()
+    bad_period = {**generic, "valid_from": "2017-01-01", "valid_until": "2016-01-01"}
+    assert ministry.post("/api/v1/agreements/", bad_period, format="json").status_code == 400
+    assert snapshot() == before
+
+    own = {
+        "code": "NB-2",
+        "title": "Brabantse afspraak",
+        "theme": "MIT",
+        "scope": "regional",
+        "regions": ["GM0772"],
+        "parties": [{"party": "PV30", "role": "lead"}, {"party": "BOM", "role": "participant"}],
+    }
+    created = brabant.post("/api/v1/agreements/", own, format="json")
+    assert created.status_code == 201, created.content
+    assert {p["party"]["code"] for p in created.json()["parties"]} == {"PV30", "BOM"}
+    moved = brabant.patch(
+        "/api/v1/agreements/NB-2/", {"regions": ["PV27"], "parties": []}, format="json"
+    )
+    assert moved.status_code == 403
+    assert Agreement.objects.get(code="NB-2").regions.get().code == "GM0772"
+    assert brabant.delete("/api/v1/agreements/NB-2/").status_code == 204
+    assert not Agreement.objects.filter(code="NB-2").exists()
+    in_use = ministry.delete("/api/v1/agreements/GEN/")
+    assert in_use.status_code == 400
+    assert Agreement.objects.filter(code="GEN").exists()
+
+
+def test_history_shows_who_changed_which_fields(token_client, users, world, api):
+    client = token_client(users["brabant_editor"])
+    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    client.patch(url, {"title": "Herzien", "progress": 40}, format="json")
+    entries = client.get(url + "history/").json()
+    assert entries[0]["user"] == "brabant"
+    assert entries[0]["type"] == "changed"
+    changed = {c["field"]: c["new"] for c in entries[0]["changes"]}
+    assert changed["title"] == "Herzien"
+    assert changed["progress"] == 40
+    assert api.get(url + "history/").json()[0]["user"] is None
+    assert client.get("/api/v1/agreements/NB-1/history/").status_code == 200
+
+
+def test_throttling_answers_429_with_retry_after(api, token_client, users, world, monkeypatch):
+    monkeypatch.setattr(
+        AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"}
+    )
+    monkeypatch.setattr(
+        UserRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"}
+    )
+    statuses = [api.get("/api/v1/themes/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = api.get("/api/v1/themes/")
+    assert int(limited["Retry-After"]) > 0
+    client = token_client(users["brabant_editor"])
+    assert [client.get("/api/v1/themes/").status_code for _ in range(6)][-2:] == [200, 429]
+
+
+def test_throttle_counts_live_in_the_shared_cache(api, db, settings, monkeypatch):
+    """With CACHE_URL on Redis, every app server counts against the same throttle state:
+    the counter is in Redis, not in this process."""
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(url)
+    try:
+        reachable = bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        reachable = False
+    require_or_skip(reachable, f"Redis at {url} is not reachable")
+    client.flushdb()
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    assert [api.get("/api/v1/themes/").status_code for _ in range(2)] == [200, 200]
+    assert any(b"throttle_anon" in key for key in client.keys("*"))
+    # A second "server": a fresh cache connection sees the same counter and refuses.
+    caches["default"].close()
+    assert api.get("/api/v1/themes/").status_code == 429
+    client.flushdb()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"HTTP_AUTHORIZATION": "Token abc\x00def"}, {"HTTP_AUTHORIZATION": "Token " + "x" * 500}],
+)
+def test_malformed_tokens_are_401_not_errors(api, world, headers):
+    assert api.get("/api/v1/themes/", **headers).status_code == 401
+
+
+def test_nul_bytes_in_codes_are_400(token_client, users, world):
+    before = snapshot()
+    response = token_client(users["ministry_editor"]).post(
+        "/api/v1/actions/", {"agreement": "GEN\x00", "owner": "PV30", "title": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "agreement" in response.json()
+    assert snapshot() == before
