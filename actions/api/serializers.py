@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from actions.choices import ActionStatus
 from actions.models import Action, ActionUpdate
+from actions.services import EDITABLE_FIELDS
 from agenda.api.serializers import AgreementBriefSerializer, PartyBriefSerializer
 from agenda.models import Agreement, Party
 from config.fields import CodeField
@@ -60,22 +61,7 @@ class ActionWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Action
-        fields = [
-            "code",
-            "agreement",
-            "title",
-            "description",
-            "owner",
-            "contributors",
-            "region",
-            "status",
-            "note",
-            "progress",
-            "start_date",
-            "due_date",
-            "result",
-            "source",
-        ]
+        fields = [*EDITABLE_FIELDS, "contributors", "status", "note"]
         extra_kwargs = {"code": {"allow_null": True, "required": False}}
 
     def validate(self, attrs):

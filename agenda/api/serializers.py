@@ -12,6 +12,7 @@ from agenda.models import (
     ReviewDecision,
     Theme,
 )
+from agenda.services import EDITABLE_FIELDS
 from config.fields import CodeField
 from regions.api.serializers import RegionBriefSerializer
 from regions.models import Region
@@ -124,21 +125,7 @@ class AgreementWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agreement
-        fields = [
-            "code",
-            "title",
-            "description",
-            "theme",
-            "scope",
-            "status",
-            "regions",
-            "parties",
-            "agreed_on",
-            "valid_from",
-            "valid_until",
-            "supersedes",
-            "source",
-        ]
+        fields = [*EDITABLE_FIELDS, "regions", "parties"]
 
     def validate(self, attrs):
         # Model-level checks (valid period, choices) run in the service's full_clean; the
