@@ -1,32 +1,106 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from actions.choices import ActionStatus
+from actions.choices import ActionStatus, move_refusal
 from actions.models import Action, ActionUpdate
-from actions.services import EDITABLE_FIELDS, action_create, action_delete, action_update
-from config.admin_scope import ScopedAdminMixin
+from actions.services import (
+    EDITABLE_FIELDS,
+    action_create,
+    action_delete,
+    action_move_status,
+    action_update,
+)
+from agenda.admin import ThemeFilter
+from agenda.models import Party
+from agenda.querysets import scope_for
+from config.admin_base import (
+    ChangedSinceFilter,
+    RegistryAdmin,
+    ScopedAdminMixin,
+    VersionedAdminForm,
+    refusal_text,
+)
+from regions.admin import AgendaRegionFilter, LinkedRegionFilter
+from regions.models import Region
+
+STATUS_COLOURS = {
+    ActionStatus.PLANNED: "#6c757d",
+    ActionStatus.IN_PROGRESS: "#1f6feb",
+    ActionStatus.AT_RISK: "#d97706",
+    ActionStatus.DONE: "#1a7f37",
+    ActionStatus.CANCELLED: "#8b949e",
+}
 
 
-class ActionAdminForm(forms.ModelForm):
-    """Status is not a free field: a new status and a note go to the status service. The
-    version the editor loaded travels with the form, so a concurrent change is refused."""
+def status_label(status):
+    status = ActionStatus(status)
+    return format_html(
+        '<span class="status-label status-{}" style="background:{};color:#fff;'
+        'padding:2px 8px;border-radius:10px;white-space:nowrap">{}</span>',
+        status.value,
+        STATUS_COLOURS[status],
+        status.label,
+    )
+
+
+class ActionAdminForm(VersionedAdminForm):
+    """Status is not a free field: "New status" and a note go to the status service; an
+    illegal move or a missing note is a form error and nothing is saved."""
 
     new_status = forms.ChoiceField(
         label=_("New status"), choices=[("", "—"), *ActionStatus.choices], required=False
     )
-    status_note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    status_note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required for at risk, cancelled and reopening."),
+    )
 
     class Meta:
         model = Action
         fields = [*EDITABLE_FIELDS, "contributors"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
+    def clean(self):
+        cleaned = super().clean()
+        new_status = cleaned.get("new_status")
+        if new_status and self.instance.pk and new_status != self.instance.status:
+            refusal = move_refusal(self.instance.status, new_status, cleaned.get("status_note"))
+            if refusal:
+                raise ValidationError(
+                    {"new_status" if "status" in refusal else "status_note": list(refusal.values())}
+                )
+        elif new_status and not self.instance.pk and new_status != ActionStatus.PLANNED:
+            self.add_error("new_status", _("New actions start as planned; move them afterwards."))
+        return cleaned
+
+
+class StatusActionForm(ActionForm):
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.not_overdue()
+        return queryset
+
+
+class ActionThemeFilter(ThemeFilter):
+    theme_path = "agreement__theme"
 
 
 class ActionUpdateInline(admin.TabularInline):
@@ -39,18 +113,89 @@ class ActionUpdateInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
 
 @admin.register(Action)
-class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class ActionAdmin(ScopedAdminMixin, RegistryAdmin):
     form = ActionAdminForm
-    list_display = ["__str__", "agreement", "owner", "status", "progress", "due_date"]
-    list_filter = ["status", "agreement__theme", "owner__kind"]
+    action_form = StatusActionForm
+    list_display = [
+        "__str__",
+        "agreement",
+        "title",
+        "owner",
+        "status_badge",
+        "progress_bar",
+        "due_date",
+        "overdue_flag",
+    ]
+    list_filter = [
+        "status",
+        OverdueFilter,
+        ActionThemeFilter,
+        LinkedRegionFilter,
+        AgendaRegionFilter,
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("agreement", admin.RelatedOnlyFieldListFilter),
+        ChangedSinceFilter,
+    ]
     search_fields = ["code", "title", "description", "agreement__code"]
     autocomplete_fields = ["agreement", "owner", "contributors", "region"]
     list_select_related = ["agreement", "owner"]
-    readonly_fields = ["status", "completed_on", "version"]
+    readonly_fields = ["current_status", "completed_on", "version"]
     date_hierarchy = "due_date"
     inlines = [ActionUpdateInline]
+    actions = ["move_to_in_progress", "move_to_at_risk", "move_to_done"]
+    fieldsets = [
+        (None, {"fields": ["agreement", "code", "title", "description", "owner", "contributors"]}),
+        (_("Where and when"), {"fields": ["region", "start_date", "due_date", "completed_on"]}),
+        (
+            _("Status"),
+            {"fields": ["current_status", "new_status", "status_note", "progress", "result"]},
+        ),
+        (_("Source"), {"fields": ["source", "version", "loaded_version"]}),
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """A provincial editor picks owners among their own parties and regions inside their
+        working area (plus what the action already has)."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        scope = scope_for(request.user)
+        if not scope.edits_everything:
+            if "owner" in form.base_fields:
+                owners = Q(pk__in=scope.editor_party_ids)
+                if obj is not None:
+                    owners |= Q(pk=obj.owner_id)
+                form.base_fields["owner"].queryset = Party.objects.filter(owners)
+            if "region" in form.base_fields:
+                regions = Q(pk__in=scope.working_area())
+                if obj is not None and obj.region_id:
+                    regions |= Q(pk=obj.region_id)
+                form.base_fields["region"].queryset = Region.objects.filter(regions)
+        return form
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, action):
+        return status_label(action.status)
+
+    @admin.display(description=_("status"))
+    def current_status(self, action):
+        return status_label(action.status) if action.pk else status_label(ActionStatus.PLANNED)
+
+    @admin.display(description=_("progress"), ordering="progress")
+    def progress_bar(self, action):
+        return format_html(
+            '<div title="{0}%" style="width:80px;background:#e5e7eb;border-radius:4px">'
+            '<div style="width:{0}%;background:#1f6feb;height:8px;border-radius:4px"></div>'
+            "</div>",
+            action.progress,
+        )
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue_flag(self, action):
+        return action.is_overdue
 
     def save_model(self, request, obj, form, change):
         data = {n: form.cleaned_data[n] for n in EDITABLE_FIELDS if n in form.cleaned_data}
@@ -76,3 +221,37 @@ class ActionAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def delete_model(self, request, obj):
         action_delete(action=obj, user=request.user)
+
+    def _move_selected(self, request, queryset, to):
+        """Move each selected action through the status service; report per row what moved
+        and what was refused, and why."""
+        note = request.POST.get("note", "")
+        moved, refused = [], []
+        for action in queryset.order_by("pk"):
+            try:
+                action_move_status(action=action, to=to, user=request.user, note=note)
+                moved.append(str(action))
+            except (ValidationError, PermissionDenied) as exc:
+                refused.append(f"{action}: {refusal_text(exc)}")
+        label = ActionStatus(to).label
+        if moved:
+            self.message_user(
+                request,
+                _("Moved to “%(to)s” (%(n)s): %(list)s")
+                % {"to": label, "n": len(moved), "list": ", ".join(moved)},
+                messages.SUCCESS,
+            )
+        for line in refused:
+            self.message_user(request, _("Not moved: %(line)s") % {"line": line}, messages.ERROR)
+
+    @admin.action(description=_("Move to “in progress”"), permissions=["change"])
+    def move_to_in_progress(self, request, queryset):
+        self._move_selected(request, queryset, ActionStatus.IN_PROGRESS)
+
+    @admin.action(description=_("Move to “at risk” (with a note)"), permissions=["change"])
+    def move_to_at_risk(self, request, queryset):
+        self._move_selected(request, queryset, ActionStatus.AT_RISK)
+
+    @admin.action(description=_("Move to “done”"), permissions=["change"])
+    def move_to_done(self, request, queryset):
+        self._move_selected(request, queryset, ActionStatus.DONE)

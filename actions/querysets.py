@@ -12,14 +12,22 @@ from agenda.querysets import scope_for
 from regions.models import Region
 
 
+def overdue_q(today=None, prefix=""):
+    """Overdue, as a condition (also for counting an agreement's actions): due before today
+    and neither done nor cancelled. Derived, never stored."""
+    today = today or timezone.localdate()
+    return models.Q(**{f"{prefix}due_date__lt": today}) & ~models.Q(
+        **{f"{prefix}status__in": CLOSED_STATUSES}
+    )
+
+
 class ActionQuerySet(models.QuerySet):
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
     def overdue(self, today=None):
         """Due before today and neither done nor cancelled (derived, never stored)."""
-        today = today or timezone.localdate()
-        return self.filter(due_date__lt=today).exclude(status__in=CLOSED_STATUSES)
+        return self.filter(overdue_q(today))
 
     def not_overdue(self, today=None):
         return self.exclude(pk__in=self.model.objects.overdue(today).values("pk"))

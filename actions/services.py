@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actions.choices import ACTION_STATUS_MOVES, ActionStatus, move_needs_note
+from actions.choices import ActionStatus, move_refusal
 from actions.models import Action, ActionUpdate
 from config.concurrency import lock_for_write
 from regions.models import Region
@@ -100,21 +100,11 @@ def action_move_status(
     locked = lock_for_write(Action.objects.all(), action.pk, expected_version)
     _check_in_scope(locked, user)
     status_from = ActionStatus(locked.status)
-    if to not in ActionStatus.values:
-        raise ValidationError({"status": _("Unknown status “%(to)s”.") % {"to": to}})
+    refusal = move_refusal(status_from, to, note)
+    if refusal:
+        raise ValidationError(refusal)
     to = ActionStatus(to)
-    allowed = ACTION_STATUS_MOVES[status_from]
-    if to not in allowed:
-        names = ", ".join(sorted(str(s.label) for s in allowed))
-        raise ValidationError(
-            {
-                "status": _("“%(from)s” cannot move to “%(to)s”; allowed: %(allowed)s.")
-                % {"from": status_from.label, "to": to.label, "allowed": names}
-            }
-        )
     note = (note or "").strip()
-    if move_needs_note(status_from, to) and not note:
-        raise ValidationError({"note": _("Moving to “%(to)s” needs a note.") % {"to": to.label}})
 
     locked.status = to
     if progress is not None:

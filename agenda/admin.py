@@ -2,9 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from actions.models import Action
+from actions.querysets import overdue_q
+from agenda.filters import filter_themes
 from agenda.models import (
     Agreement,
     AgreementParty,
@@ -17,12 +22,56 @@ from agenda.models import (
     ReviewDecision,
     Theme,
 )
-from agenda.services import EDITABLE_FIELDS, agreement_create, agreement_update
-from config.admin_scope import ScopedAdminMixin
+from agenda.querysets import scope_for
+from agenda.services import EDITABLE_FIELDS, agreement_create, agreement_delete, agreement_update
+from config.admin_base import (
+    ChangedSinceFilter,
+    RegistryAdmin,
+    ScopedAdminMixin,
+    VersionedAdminForm,
+)
+from regions.admin import AgendaRegionFilter, LinkedRegionFilter
+from regions.models import Region
 
 admin.site.site_header = _("MKB-samenwerkingsagenda")
 admin.site.site_title = _("MKB-samenwerkingsagenda")
 admin.site.index_title = _("Registry")
+
+
+class ThemeFilter(admin.SimpleListFilter):
+    """A main theme includes its sub-themes (the same rule as the API's `theme` filter)."""
+
+    title = _("theme")
+    parameter_name = "theme"
+    theme_path = "theme"
+
+    def lookups(self, request, model_admin):
+        themes = Theme.objects.select_related("parent").order_by("code")
+        mains = [t for t in themes if t.parent_id is None]
+        choices = []
+        for main in mains:
+            choices.append((main.code, main.name))
+            choices += [(t.code, f"– {t.name}") for t in themes if t.parent_id == main.pk]
+        return choices
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        theme = Theme.objects.filter(code=self.value()).first()
+        return filter_themes(queryset, self.theme_path, [theme]) if theme else queryset.none()
+
+
+class PartyFilter(admin.SimpleListFilter):
+    title = _("party")
+    parameter_name = "party"
+
+    def lookups(self, request, model_admin):
+        return [(p.code, p.name) for p in Party.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(party_links__party__code=self.value()).distinct()
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,28 +81,45 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "abbreviation", "kind"]
-    list_filter = ["kind"]
+class PartyAdmin(RegistryAdmin):
+    list_display = ["code", "name", "abbreviation", "kind", "member_count"]
+    list_filter = ["kind", ChangedSinceFilter]
     search_fields = ["code", "name", "abbreviation"]
     autocomplete_fields = ["regions"]
     inlines = [MembershipInline]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, party):
+        return party.member_total
+
+    def get_search_results(self, request, queryset, search_term):
+        """Autocomplete for an action's owner offers a provincial editor their own parties."""
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        scope = scope_for(request.user)
+        if request.GET.get("field_name") == "owner" and not scope.edits_everything:
+            queryset = queryset.filter(pk__in=scope.editor_party_ids)
+        return queryset, distinct
+
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(RegistryAdmin):
     list_display = ["user", "party", "role"]
-    list_filter = ["role", "party__kind"]
+    list_filter = ["role", "party__kind", ChangedSinceFilter]
     search_fields = ["user__username", "party__code", "party__name"]
     autocomplete_fields = ["user", "party"]
     list_select_related = ["user", "party"]
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "parent"]
+class ThemeAdmin(RegistryAdmin):
+    list_display = ["code", "name", "name_en", "parent"]
+    list_filter = [ChangedSinceFilter]
     search_fields = ["code", "name", "name_en"]
     list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
 
 
 class AgreementPartyInline(admin.TabularInline):
@@ -68,15 +134,111 @@ class BudgetLineInline(admin.TabularInline):
     autocomplete_fields = ["party"]
 
 
+class ActionInline(admin.TabularInline):
+    """The agreement's actions at a glance; each is changed on its own page (status moves go
+    through the status service there)."""
+
+    model = Action
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["code", "title", "owner", "status", "progress", "due_date"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("owner")
+
+
+class AgreementAdminForm(VersionedAdminForm):
+    class Meta:
+        model = Agreement
+        fields = [*EDITABLE_FIELDS, "regions"]
+
+
 @admin.register(Agreement)
-class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["code", "title", "theme", "scope", "status", "agreed_on"]
-    list_filter = ["theme", "scope", "status"]
+class AgreementAdmin(ScopedAdminMixin, RegistryAdmin):
+    form = AgreementAdminForm
+    list_display = [
+        "code",
+        "title",
+        "theme",
+        "scope",
+        "status",
+        "agreed_on",
+        "action_count",
+        "overdue_count",
+    ]
+    list_filter = [
+        ThemeFilter,
+        "scope",
+        "status",
+        PartyFilter,
+        LinkedRegionFilter,
+        AgendaRegionFilter,
+        ChangedSinceFilter,
+    ]
     search_fields = ["code", "title", "description"]
     autocomplete_fields = ["theme", "regions", "supersedes"]
     list_select_related = ["theme"]
-    readonly_fields = ["version"]
-    inlines = [AgreementPartyInline, BudgetLineInline]
+    readonly_fields = ["version", "superseded_by_links", "add_action_link"]
+    inlines = [AgreementPartyInline, BudgetLineInline, ActionInline]
+
+    def get_queryset(self, request):
+        # Both counts in the list's own query: no query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                action_total=Count("actions", distinct=True),
+                overdue_total=Count(
+                    "actions", filter=Q(overdue_q(prefix="actions__")), distinct=True
+                ),
+            )
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        scope = scope_for(request.user)
+        if "regions" in form.base_fields and not scope.edits_everything:
+            current = obj.regions.values("pk") if obj else Region.objects.none().values("pk")
+            form.base_fields["regions"].queryset = Region.objects.filter(
+                Q(pk__in=scope.working_area()) | Q(pk__in=current)
+            )
+        return form
+
+    @admin.display(description=_("actions"), ordering="action_total")
+    def action_count(self, agreement):
+        return agreement.action_total
+
+    @admin.display(description=_("overdue"), ordering="overdue_total")
+    def overdue_count(self, agreement):
+        if not agreement.overdue_total:
+            return 0
+        url = reverse("admin:actions_action_changelist")
+        return format_html(
+            '<a href="{}?agreement__id__exact={}&overdue=yes" style="color:#ba2121">{}</a>',
+            url,
+            agreement.pk,
+            agreement.overdue_total,
+        )
+
+    @admin.display(description=_("superseded by"))
+    def superseded_by_links(self, agreement):
+        later = agreement.superseded_by.all()
+        links = ((reverse("admin:agenda_agreement_change", args=[a.pk]), str(a)) for a in later)
+        return format_html_join(", ", '<a href="{}">{}</a>', links) or "—"
+
+    @admin.display(description=_("new action"))
+    def add_action_link(self, agreement):
+        if not agreement.pk:
+            return "—"
+        url = reverse("admin:actions_action_add")
+        return format_html(
+            '<a href="{}?agreement={}">{}</a>', url, agreement.pk, _("Add an action")
+        )
 
     def save_model(self, request, obj, form, change):
         data = {n: form.cleaned_data[n] for n in EDITABLE_FIELDS if n in form.cleaned_data}
@@ -85,7 +247,7 @@ class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             saved = agreement_update(
                 agreement=obj,
                 user=request.user,
-                expected_version=form.initial.get("version"),
+                expected_version=form.cleaned_data.get("loaded_version"),
                 regions=regions,
                 **data,
             )
@@ -100,6 +262,9 @@ class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if not Agreement.objects.editable_by(request.user).filter(pk=form.instance.pk).exists():
             raise PermissionDenied(_("This agreement would fall outside your scope."))
 
+    def delete_model(self, request, obj):
+        agreement_delete(agreement=obj, user=request.user)
+
 
 class ReviewDecisionInline(admin.TabularInline):
     model = ReviewDecision
@@ -108,9 +273,9 @@ class ReviewDecisionInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(RegistryAdmin):
     list_display = ["date", "title", "status"]
-    list_filter = ["status"]
+    list_filter = ["status", ChangedSinceFilter]
     search_fields = ["title", "conclusion"]
     date_hierarchy = "date"
     inlines = [ReviewDecisionInline]
@@ -122,8 +287,9 @@ class GoalMeasurementInline(admin.TabularInline):
 
 
 @admin.register(Goal)
-class GoalAdmin(SimpleHistoryAdmin):
+class GoalAdmin(RegistryAdmin):
     list_display = ["code", "name", "target", "unit", "target_year"]
+    list_filter = [ChangedSinceFilter]
     search_fields = ["code", "name"]
     inlines = [GoalMeasurementInline]
 

@@ -1,13 +1,81 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
+from agenda.querysets import scope_for
+from config.admin_base import ChangedSinceFilter, RegistryAdmin
+from regions.choices import RegionKind
 from regions.models import Region
 
 
+class LinkedRegionFilter(admin.SimpleListFilter):
+    """Linked to the region or to a region inside it (`linked_within` of the listed model):
+    "Noord-Brabant" includes Brainport Eindhoven, "Zuid" includes Zeeland."""
+
+    title = _("region")
+    parameter_name = "region"
+    kinds = [RegionKind.LANDSDEEL, RegionKind.PROVINCE, RegionKind.CLUSTER]
+
+    def lookups(self, request, model_admin):
+        regions = Region.objects.filter(kind__in=self.kinds).order_by("kind", "name")
+        return [(r.code, f"{r.name} ({r.get_kind_display()})") for r in regions]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        region = Region.objects.filter(code=self.value()).first()
+        if region is None:
+            return queryset.none()
+        return queryset.filter(pk__in=queryset.model.objects.linked_within(region).values("pk"))
+
+
+class AgendaRegionFilter(LinkedRegionFilter):
+    title = _("agenda region")
+    parameter_name = "agenda_region"
+    kinds = [RegionKind.AGENDA_REGION]
+
+
 @admin.register(Region)
-class RegionAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "kind", "parent", "iso_code"]
-    list_filter = ["kind"]
+class RegionAdmin(RegistryAdmin):
+    """Reference data: shown as a tree (breadcrumbs), changed by the ministry only."""
+
+    list_display = ["code", "name", "kind", "breadcrumbs", "also_part_of"]
+    list_filter = ["kind", ChangedSinceFilter]
     search_fields = ["code", "name", "name_en"]
     autocomplete_fields = ["parent", "groups"]
-    list_select_related = ["parent"]
+    list_select_related = ["parent__parent__parent"]
+    ordering = ["kind", "code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Autocomplete for an action's region or an agreement's regions offers a
+        provincial editor their working area only."""
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        scope = scope_for(request.user)
+        if request.GET.get("field_name") in ("region", "regions") and not scope.edits_everything:
+            queryset = queryset.filter(pk__in=scope.working_area())
+        return queryset, distinct
+
+    def has_change_permission(self, request, obj=None):
+        return (
+            super().has_change_permission(request, obj) and scope_for(request.user).edits_everything
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return (
+            super().has_delete_permission(request, obj) and scope_for(request.user).edits_everything
+        )
+
+    @admin.display(description=_("in"))
+    def breadcrumbs(self, region):
+        chain, parent = [], region.parent
+        while parent is not None:
+            chain.append(parent.name)
+            parent = parent.parent
+        return " › ".join(reversed(chain)) or "—"
+
+    @admin.display(description=_("also part of"))
+    def also_part_of(self, region):
+        return format_html_join(", ", "{}", ((g.name,) for g in region.groups.all())) or "—"

@@ -1,0 +1,337 @@
+"""The admin baseline: every model's pages open; scope and status rules hold in the admin
+exactly as in the API (same QuerySet methods, same services)."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+
+from actions.models import Action, ActionUpdate
+from tests.factories import ActionFactory, AgreementFactory
+
+
+@pytest.fixture
+def editor_client(client, users):
+    user = users["brabant_editor"]
+    user.groups.set(Group.objects.filter(name="Redacteur"))
+    client.force_login(user)
+    return client
+
+
+def action_form(action, **overrides):
+    data = {
+        "agreement": action.agreement_id,
+        "code": action.code or "",
+        "title": action.title,
+        "description": "",
+        "owner": action.owner_id,
+        "region": "",
+        "progress": action.progress,
+        "start_date": "",
+        "due_date": "",
+        "result": "",
+        "source": "",
+        "contributors": [],
+        "new_status": "",
+        "status_note": "",
+        "loaded_version": action.version,
+        "updates-TOTAL_FORMS": 0,
+        "updates-INITIAL_FORMS": 0,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label_lower)
+def test_every_admin_changelist_and_add_page_opens(client, users, model):
+    client.force_login(users["superuser"])
+    opts = model._meta
+    assert client.get(f"/admin/{opts.app_label}/{opts.model_name}/").status_code == 200
+    assert client.get(f"/admin/{opts.app_label}/{opts.model_name}/add/").status_code == 200
+
+
+def test_admin_speaks_dutch_by_default_and_english_on_request(client, users):
+    client.force_login(users["superuser"])
+    assert "MKB-samenwerkingsagenda" in client.get("/admin/").content.decode()
+    dutch = client.get("/admin/actions/action/").content.decode()
+    english = client.get("/admin/actions/action/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Selecteer" in dutch or "selecteer" in dutch
+    assert "Select" in english
+
+
+def test_editor_moves_own_action_through_the_status_service(editor_client, parties):
+    action = ActionFactory(agreement=AgreementFactory(), owner=parties["PV30"])
+    url = f"/admin/actions/action/{action.pk}/change/"
+    response = editor_client.post(url, action_form(action, new_status="in_progress"))
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == "in_progress"
+    assert ActionUpdate.objects.get().author.username == "brabant"
+
+
+def test_illegal_move_in_the_admin_is_refused_and_saves_nothing(editor_client, parties):
+    action = ActionFactory(agreement=AgreementFactory(), owner=parties["PV30"])
+    url = f"/admin/actions/action/{action.pk}/change/"
+    response = editor_client.post(
+        url, action_form(action, new_status="done", title="Gewijzigd"), follow=True
+    )
+    assert response.status_code == 200
+    action.refresh_from_db()
+    assert (action.status, action.title) == ("planned", action.title)
+    assert action.title != "Gewijzigd"
+    assert not ActionUpdate.objects.exists()
+
+
+def test_second_editor_with_a_stale_version_overwrites_nothing(editor_client, parties):
+    action = ActionFactory(agreement=AgreementFactory(), owner=parties["PV30"])
+    url = f"/admin/actions/action/{action.pk}/change/"
+    stale = action_form(action, title="Tweede")
+    assert editor_client.post(url, action_form(action, title="Eerste")).status_code == 302
+    response = editor_client.post(url, stale, follow=True)
+    page = response.content.decode().lower()
+    assert "brabant" in page  # who changed it
+    assert "herlaad" in page or "reload" in page
+    action.refresh_from_db()
+    assert (action.title, action.version) == ("Eerste", 2)
+
+
+def test_editor_cannot_change_another_provinces_action(editor_client, parties):
+    action = ActionFactory(agreement=AgreementFactory(), owner=parties["PV27"])
+    url = f"/admin/actions/action/{action.pk}/change/"
+    page = editor_client.get(url)
+    assert page.status_code == 200  # read-only view for members
+    assert 'name="_save"' not in page.content.decode()
+    assert editor_client.post(url, action_form(action, title="Van ons")).status_code == 403
+    assert (
+        editor_client.post(
+            f"/admin/actions/action/{action.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    action.refresh_from_db()
+    assert action.title != "Van ons"
+    assert Action.objects.filter(pk=action.pk).exists()
+
+
+@pytest.fixture
+def admin_world(tree, parties, users):
+    for name in ("brabant_editor", "holland_editor", "ministry_editor"):
+        users[name].groups.set(Group.objects.filter(name="Redacteur"))
+    users["brabant_viewer"].groups.set(Group.objects.filter(name="Lezer"))
+    generic = AgreementFactory(code="GEN")
+    own = AgreementFactory(
+        code="NB-1", scope="regional", regions=[tree["PV30"]], parties=[(parties["PV30"], "lead")]
+    )
+    other = AgreementFactory(
+        code="NH-1", scope="regional", regions=[tree["PV27"]], parties=[(parties["PV27"], "lead")]
+    )
+    return {
+        "generic": generic,
+        "own": own,
+        "other": other,
+        "own_action": ActionFactory(code="OWN", agreement=generic, owner=parties["PV30"]),
+        "own_regional": ActionFactory(code="OWN-REG", agreement=own, owner=parties["BOM"]),
+        "other_action": ActionFactory(code="OTHER", agreement=other, owner=parties["PV27"]),
+    }
+
+
+# (role, object, may change) over agreements and actions: the admin's answer must be
+# exactly editable_by's.
+ADMIN_MATRIX = [
+    ("brabant_editor", "own", True),
+    ("brabant_editor", "generic", False),
+    ("brabant_editor", "other", False),
+    ("brabant_editor", "own_action", True),
+    ("brabant_editor", "own_regional", True),
+    ("brabant_editor", "other_action", False),
+    ("brabant_viewer", "own", False),
+    ("brabant_viewer", "own_action", False),
+    ("ministry_editor", "generic", True),
+    ("ministry_editor", "other_action", True),
+]
+
+
+def admin_url(obj, view="change"):
+    opts = obj._meta
+    return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/{view}/"
+
+
+@pytest.mark.parametrize(("role", "key", "may_change"), ADMIN_MATRIX)
+def test_admin_scope_matrix_view_change_delete(client, users, admin_world, role, key, may_change):
+    """Members see everything; the save button and delete appear only inside their scope,
+    and out-of-scope POSTs are 403 with nothing changed."""
+    obj = admin_world[key]
+    client.force_login(users[role])
+    page = client.get(admin_url(obj))
+    assert page.status_code == 200
+    assert ('name="_save"' in page.content.decode()) is may_change
+    delete_page = client.get(admin_url(obj, "delete"))
+    assert (delete_page.status_code == 200) is may_change
+    if not may_change:
+        assert client.post(admin_url(obj, "delete"), {"post": "yes"}).status_code == 403
+        assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_bulk_status_moves_report_per_row(client, users, admin_world):
+    """A provincial editor selects three actions; the two in scope move, the other province's
+    is refused with its reason, and nothing else changes."""
+    client.force_login(users["brabant_editor"])
+    selected = [admin_world[k].pk for k in ("own_action", "own_regional", "other_action")]
+    response = client.post(
+        "/admin/actions/action/",
+        {"action": "move_to_in_progress", "_selected_action": selected, "note": ""},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "OWN" in page
+    assert "OTHER" in page
+    statuses = dict(Action.objects.filter(pk__in=selected).values_list("code", "status"))
+    assert statuses == {"OWN": "in_progress", "OWN-REG": "in_progress", "OTHER": "planned"}
+    assert ActionUpdate.objects.count() == 2
+
+
+def test_bulk_risk_without_a_note_moves_nothing(client, users, admin_world):
+    client.force_login(users["ministry_editor"])
+    action = admin_world["own_action"]
+    client.post(
+        "/admin/actions/action/",
+        {"action": "move_to_in_progress", "_selected_action": [action.pk]},
+    )
+    client.post(
+        "/admin/actions/action/",
+        {"action": "move_to_at_risk", "_selected_action": [action.pk], "note": ""},
+    )
+    action.refresh_from_db()
+    assert action.status == "in_progress"
+    client.post(
+        "/admin/actions/action/",
+        {"action": "move_to_at_risk", "_selected_action": [action.pk], "note": "Vertraging"},
+    )
+    action.refresh_from_db()
+    assert action.status == "at_risk"
+    assert action.updates.first().note == "Vertraging"
+
+
+def test_bulk_delete_goes_through_scope_all_or_nothing(client, users, admin_world):
+    client.force_login(users["brabant_editor"])
+    selected = [admin_world["own_action"].pk, admin_world["other_action"].pk]
+    response = client.post(
+        "/admin/actions/action/",
+        {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
+    )
+    assert response.status_code in (302, 403)
+    assert Action.objects.filter(pk__in=selected).count() == 2
+
+
+def test_owner_and_region_choices_are_scoped(client, users, admin_world, tree):
+    """A provincial editor is offered their own parties as owner and their working area as
+    region: in the form, in autocomplete, and a forged POST is a form error."""
+    client.force_login(users["brabant_editor"])
+    action = admin_world["own_action"]
+    autocomplete = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "actions", "model_name": "action", "field_name": "owner", "term": ""},
+    ).json()
+    assert {r["text"].split("(")[-1].rstrip(")") for r in autocomplete["results"]} == {"PV30"}
+    regions = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "actions", "model_name": "action", "field_name": "region", "term": ""},
+    ).json()
+    assert {r["text"] for r in regions["results"]} == {"Noord-Brabant (PV30)", "Eindhoven (GM0772)"}
+    forged = client.post(
+        admin_url(action), action_form(action, owner=admin_world["other_action"].owner_id)
+    )
+    assert forged.status_code == 200  # re-rendered with a form error
+    assert "owner" in forged.context["adminform"].form.errors
+    action.refresh_from_db()
+    assert action.owner.code == "PV30"
+
+
+def test_history_pages_are_read_only(client, users, admin_world):
+    """The history shows who changed what; its revert form cannot write (for anyone)."""
+    client.force_login(users["superuser"])
+    action = admin_world["own_action"]
+    client.post(admin_url(action), action_form(action, title="Nieuwe titel"))
+    page = client.get(admin_url(action)).content.decode()
+    assert "recorded-changes" in page
+    assert "Nieuwe titel" in page
+    history_id = action.history.last().history_id
+    url = f"/admin/actions/action/{action.pk}/history/{history_id}/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, action_form(action, title="Teruggedraaid")).status_code == 403
+    action.refresh_from_db()
+    assert action.title == "Nieuwe titel"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("theme=INNOVATIESTIMULERING", {"GEN-A", "NB-A"}),
+        ("theme=MIT", {"GEN-A", "NB-A"}),
+        ("region=PV30", {"NB-A", "EHV-A"}),
+        ("agenda_region=AG-ZUID", {"NB-A", "EHV-A"}),
+        ("overdue=yes", {"EHV-A"}),
+        ("status__exact=planned", {"GEN-A", "NB-A", "EHV-A", "NH-A"}),
+        ("q=EHV", {"EHV-A"}),
+        ("changed_since=2000-01-01", {"GEN-A", "NB-A", "EHV-A", "NH-A"}),
+        ("changed_since=2999-01-01", set()),
+    ],
+)
+def test_action_changelist_filters(client, users, tree, parties, query, expected):
+    from tests.factories import ThemeFactory
+
+    main = ThemeFactory(code="INNOVATIESTIMULERING")
+    mit = ThemeFactory(code="MIT", parent=main)
+    ir = ThemeFactory(code="IR")
+    generic = AgreementFactory(theme=mit)
+    nb = AgreementFactory(theme=mit, scope="regional", regions=[tree["PV30"]])
+    nh = AgreementFactory(theme=ir, scope="regional", regions=[tree["PV27"]])
+    ActionFactory(code="GEN-A", agreement=generic, owner=parties["EZ"])
+    ActionFactory(code="NB-A", agreement=nb, owner=parties["PV30"])
+    ActionFactory(
+        code="EHV-A",
+        agreement=nh,
+        owner=parties["PV27"],
+        region=tree["GM0772"],
+        due_date="2015-01-01",
+    )
+    ActionFactory(code="NH-A", agreement=nh, owner=parties["PV27"])
+    client.force_login(users["superuser"])
+    response = client.get(f"/admin/actions/action/?{query}")
+    assert response.status_code == 200
+    shown = {a.code for a in response.context["cl"].result_list}
+    assert shown == expected
+
+
+def test_agreement_changelist_counts_without_a_query_per_row(
+    client, users, tree, parties, django_assert_max_num_queries
+):
+    """Actions and overdue actions are counted in the list's own query: 5 or 60 agreements,
+    the same number of queries."""
+    client.force_login(users["superuser"])
+
+    def make(n):
+        for _ in range(n):
+            agreement = AgreementFactory(parties=[(parties["EZ"], "lead")])
+            ActionFactory(agreement=agreement, owner=parties["EZ"], due_date="2015-01-01")
+            ActionFactory(agreement=agreement, owner=parties["EZ"])
+
+    make(5)
+    urls = ["/admin/agenda/agreement/?all=", "/admin/actions/action/?all="]
+    baseline = {}
+    for url in urls:
+        with django_assert_max_num_queries(40) as counted:
+            page = client.get(url)
+        assert page.status_code == 200
+        baseline[url] = len(counted.captured_queries)
+    first = client.get(urls[0]).context["cl"].result_list[0]
+    assert (first.action_total, first.overdue_total) == (2, 1)
+    make(55)
+    for url in urls:
+        with django_assert_max_num_queries(baseline[url]):
+            assert client.get(url).status_code == 200
+
+
+def test_region_list_shows_the_tree(client, users, tree):
+    client.force_login(users["superuser"])
+    page = client.get("/admin/regions/region/?kind__exact=municipality").content.decode()
+    assert "Nederland › Zuid-Nederland › Noord-Brabant" in page
