@@ -32,5 +32,10 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Refresh the Dutch translations (needs GNU gettext); the compiled .mo is committed.
+messages: install
+	DEBUG=on $(PY) manage.py makemessages -l nl --ignore='.venv*' --ignore=tests --ignore=bench
+	DEBUG=on $(PY) manage.py compilemessages -l nl --ignore='.venv*'
+
 bench: install
 	DEBUG=on $(PY) bench/run.py
