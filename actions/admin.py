@@ -146,6 +146,8 @@ class ActionAdmin(ScopedAdminMixin, RegistryAdmin):
     list_select_related = ["agreement", "owner"]
     readonly_fields = ["current_status", "completed_on", "version"]
     date_hierarchy = "due_date"
+    # One count per page, not a second scan of the whole table for the unfiltered total.
+    show_full_result_count = False
     inlines = [ActionUpdateInline]
     actions = ["move_to_in_progress", "move_to_at_risk", "move_to_done"]
     fieldsets = [
@@ -193,9 +195,24 @@ class ActionAdmin(ScopedAdminMixin, RegistryAdmin):
             action.progress,
         )
 
-    @admin.display(description=_("overdue"), boolean=True)
+    @admin.display(description=_("overdue"))
     def overdue_flag(self, action):
-        return action.is_overdue
+        if not action.is_overdue:
+            return ""
+        return format_html(
+            '<strong class="overdue" style="color:#ba2121">{}</strong>', _("overdue")
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        """Read-only visitors see the record, not the (empty) inputs for a status move."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        write_only = {"new_status", "status_note", "loaded_version"}
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in write_only]})
+            for name, opts in fieldsets
+        ]
 
     def save_model(self, request, obj, form, change):
         data = {n: form.cleaned_data[n] for n in EDITABLE_FIELDS if n in form.cleaned_data}

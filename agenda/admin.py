@@ -184,6 +184,8 @@ class AgreementAdmin(ScopedAdminMixin, RegistryAdmin):
     autocomplete_fields = ["theme", "regions", "supersedes"]
     list_select_related = ["theme"]
     readonly_fields = ["version", "superseded_by_links", "add_action_link"]
+    # One count per page, not a second scan of the whole table for the unfiltered total.
+    show_full_result_count = False
     inlines = [AgreementPartyInline, BudgetLineInline, ActionInline]
 
     def get_queryset(self, request):

@@ -88,6 +88,24 @@ def main():
     for label, url in cases:
         ms = median_ms(client, url, args.repeat)
         print(f"{label:<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}")
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin_client = Client()
+    admin_client.force_login(get_user_model().objects.create_superuser("bench", "", "x"))
+    for label, url in [
+        ("admin actions changelist", "/admin/actions/action/"),
+        (
+            "admin actions, region=PV30&overdue=yes",
+            "/admin/actions/action/?region=PV30&overdue=yes",
+        ),
+        ("admin agreements changelist (counts)", "/admin/agenda/agreement/"),
+    ]:
+        ms = median_ms(admin_client, url, args.repeat)
+        with CaptureQueriesContext(connection) as queries:
+            admin_client.get(url)
+        print(f"{label:<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}  queries {len(queries)}")
     ms = median_ms(client, "/api/v1/actions/?format=csv", 3)
     print(f"{'actions CSV, all ' + str(total):<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}")
     # Memory on its own run: tracemalloc slows Python down several times over.
