@@ -26,6 +26,7 @@ from agenda.querysets import scope_for
 from agenda.services import EDITABLE_FIELDS, agreement_create, agreement_delete, agreement_update
 from config.admin_base import (
     ChangedSinceFilter,
+    MinistryEditsAdmin,
     RegistryAdmin,
     ScopedAdminMixin,
     VersionedAdminForm,
@@ -81,7 +82,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(RegistryAdmin):
+class PartyAdmin(MinistryEditsAdmin):
     list_display = ["code", "name", "abbreviation", "kind", "member_count"]
     list_filter = ["kind", ChangedSinceFilter]
     search_fields = ["code", "name", "abbreviation"]
@@ -105,7 +106,7 @@ class PartyAdmin(RegistryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(RegistryAdmin):
+class MembershipAdmin(MinistryEditsAdmin):
     list_display = ["user", "party", "role"]
     list_filter = ["role", "party__kind", ChangedSinceFilter]
     search_fields = ["user__username", "party__code", "party__name"]
@@ -114,7 +115,7 @@ class MembershipAdmin(RegistryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(RegistryAdmin):
+class ThemeAdmin(MinistryEditsAdmin):
     list_display = ["code", "name", "name_en", "parent"]
     list_filter = [ChangedSinceFilter]
     search_fields = ["code", "name", "name_en"]
@@ -275,7 +276,7 @@ class ReviewDecisionInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(RegistryAdmin):
+class ReviewAdmin(MinistryEditsAdmin):
     list_display = ["date", "title", "status"]
     list_filter = ["status", ChangedSinceFilter]
     search_fields = ["title", "conclusion"]
@@ -289,7 +290,7 @@ class GoalMeasurementInline(admin.TabularInline):
 
 
 @admin.register(Goal)
-class GoalAdmin(RegistryAdmin):
+class GoalAdmin(MinistryEditsAdmin):
     list_display = ["code", "name", "target", "unit", "target_year"]
     list_filter = [ChangedSinceFilter]
     search_fields = ["code", "name"]

@@ -133,6 +133,20 @@ class ScopedAdminMixin:
             self.delete_model(request, obj)
 
 
+class MinistryEditsAdmin(RegistryAdmin):
+    """Reference data, memberships, reviews and goals: every member reads them, ministry
+    editors (and superusers) change them."""
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and edits_everything(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and edits_everything(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and edits_everything(request)
+
+
 class ChangedSinceFilter(admin.SimpleListFilter):
     """Changed on or after a day: recent periods, and each review held (herijking)."""
 

@@ -3,7 +3,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agenda.querysets import scope_for
-from config.admin_base import ChangedSinceFilter, RegistryAdmin
+from config.admin_base import ChangedSinceFilter, MinistryEditsAdmin
 from regions.choices import RegionKind
 from regions.models import Region
 
@@ -36,7 +36,7 @@ class AgendaRegionFilter(LinkedRegionFilter):
 
 
 @admin.register(Region)
-class RegionAdmin(RegistryAdmin):
+class RegionAdmin(MinistryEditsAdmin):
     """Reference data: shown as a tree (breadcrumbs), changed by the ministry only."""
 
     list_display = ["code", "name", "kind", "breadcrumbs", "also_part_of"]
@@ -57,16 +57,6 @@ class RegionAdmin(RegistryAdmin):
         if request.GET.get("field_name") in ("region", "regions") and not scope.edits_everything:
             queryset = queryset.filter(pk__in=scope.working_area())
         return queryset, distinct
-
-    def has_change_permission(self, request, obj=None):
-        return (
-            super().has_change_permission(request, obj) and scope_for(request.user).edits_everything
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return (
-            super().has_delete_permission(request, obj) and scope_for(request.user).edits_everything
-        )
 
     @admin.display(description=_("in"))
     def breadcrumbs(self, region):

@@ -1,9 +1,23 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+# Model permissions only; which rows an editor may change is decided by memberships
+# (editable_by), and reference data, reviews and goals by ministry editors only (the admin).
 EDITOR_MODELS = {
-    "agenda": ["agreement", "agreementparty", "budgetline"],
+    "agenda": [
+        "agreement",
+        "agreementparty",
+        "budgetline",
+        "review",
+        "reviewdecision",
+        "goal",
+        "goalmeasurement",
+        "party",
+        "membership",
+        "theme",
+    ],
     "actions": ["action"],
+    "regions": ["region"],
 }
 READ_APPS = ["regions", "agenda", "actions"]
 
