@@ -146,6 +146,8 @@ class ActionAdmin(ScopedAdminMixin, RegistryAdmin):
     list_select_related = ["agreement", "owner"]
     readonly_fields = ["current_status", "completed_on", "version"]
     date_hierarchy = "due_date"
+    # Served by the due_date index; sorting by the agreement's code would sort every row.
+    ordering = ["due_date", "id"]
     # One count per page, not a second scan of the whole table for the unfiltered total.
     show_full_result_count = False
     inlines = [ActionUpdateInline]
