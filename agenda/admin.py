@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -83,6 +84,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Party)
 class PartyAdmin(MinistryEditsAdmin):
+    ordering = ["code"]  # explicit: the member count's GROUP BY drops the default ordering
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["code", "name", "abbreviation", "kind", "member_count"]
     list_filter = ["kind", ChangedSinceFilter]
     search_fields = ["code", "name", "abbreviation"]
@@ -162,6 +165,7 @@ class AgreementAdminForm(VersionedAdminForm):
 @admin.register(Agreement)
 class AgreementAdmin(ScopedAdminMixin, RegistryAdmin):
     form = AgreementAdminForm
+    ordering = ["code"]  # explicit: the counts' GROUP BY drops the default ordering
     list_display = [
         "code",
         "title",
