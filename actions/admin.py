@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from actions.api.serializers import ActionSerializer
 from actions.choices import ActionStatus, move_refusal
 from actions.models import Action, ActionUpdate
 from actions.services import (
@@ -22,6 +23,7 @@ from config.admin_base import (
     ChangedSinceFilter,
     RegistryAdmin,
     ScopedAdminMixin,
+    SpreadsheetExportAdminMixin,
     VersionedAdminForm,
     refusal_text,
 )
@@ -118,7 +120,7 @@ class ActionUpdateInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(ScopedAdminMixin, RegistryAdmin):
+class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
     form = ActionAdminForm
     action_form = StatusActionForm
     list_display = [
@@ -151,7 +153,14 @@ class ActionAdmin(ScopedAdminMixin, RegistryAdmin):
     # One count per page, not a second scan of the whole table for the unfiltered total.
     show_full_result_count = False
     inlines = [ActionUpdateInline]
-    actions = ["move_to_in_progress", "move_to_at_risk", "move_to_done"]
+    actions = [
+        "move_to_in_progress",
+        "move_to_at_risk",
+        "move_to_done",
+        "export_csv",
+        "export_xlsx",
+    ]
+    export_serializer_class = ActionSerializer
     fieldsets = [
         (None, {"fields": ["agreement", "code", "title", "description", "owner", "contributors"]}),
         (_("Where and when"), {"fields": ["region", "start_date", "due_date", "completed_on"]}),

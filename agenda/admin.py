@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action
 from actions.querysets import overdue_q
+from agenda.api.serializers import AgreementSerializer
 from agenda.filters import filter_themes
 from agenda.models import (
     Agreement,
@@ -30,6 +31,7 @@ from config.admin_base import (
     MinistryEditsAdmin,
     RegistryAdmin,
     ScopedAdminMixin,
+    SpreadsheetExportAdminMixin,
     VersionedAdminForm,
 )
 from regions.admin import AgendaRegionFilter, LinkedRegionFilter
@@ -163,9 +165,11 @@ class AgreementAdminForm(VersionedAdminForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ScopedAdminMixin, RegistryAdmin):
+class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
     form = AgreementAdminForm
     ordering = ["code"]  # explicit: the counts' GROUP BY drops the default ordering
+    actions = ["export_csv", "export_xlsx"]
+    export_serializer_class = AgreementSerializer
     list_display = [
         "code",
         "title",

@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.querysets import scope_for
 from config.concurrency import StaleVersionError
+from config.exports import EXPORTERS, header_for, serialized_rows
 from config.history import history_entries
 
 
@@ -145,6 +146,26 @@ class MinistryEditsAdmin(RegistryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and edits_everything(request)
+
+
+class SpreadsheetExportAdminMixin:
+    """ "Export to CSV / Excel" admin actions: the selected rows (or all, with "select all"),
+    with the same columns as the API's export (`export_serializer_class`)."""
+
+    export_serializer_class = None
+
+    def _export(self, request, queryset, kind):
+        header = header_for(self.export_serializer_class())
+        rows = serialized_rows(self.export_serializer_class, queryset, {"request": request})
+        return EXPORTERS[kind](header, rows, self.model._meta.model_name)
+
+    @admin.action(description=_("Export to CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description=_("Export to Excel (XLSX)"), permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, "xlsx")
 
 
 class ChangedSinceFilter(admin.SimpleListFilter):

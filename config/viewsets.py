@@ -1,10 +1,6 @@
 """Viewset mixins every API endpoint shares: ETags and If-Match, CSV streaming, writes
 through the services, the history endpoint."""
 
-import csv
-from itertools import islice
-
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, status
@@ -13,12 +9,20 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from agenda.querysets import scope_for
+from config.exports import (
+    EXPORTERS,
+    XLSX_TYPE,
+    csv_response,
+    header_for,
+    serialized_rows,
+    xlsx_workbook_file,
+)
 from config.history import HistoryEntrySerializer, history_entries
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Lets content negotiation accept `?format=csv` / `Accept: text/csv`; list views stream
-    the rows themselves (`CSVExportMixin`), so this only renders a single object."""
+    """Lets content negotiation accept `?format=csv` / `Accept: text/csv`. Lists are exported
+    by `SpreadsheetExportMixin`; this renders a single object as a one-row sheet."""
 
     media_type = "text/csv"
     format = "csv"
@@ -27,79 +31,45 @@ class CSVRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if not isinstance(data, dict):
             return b""
-        header = list(data)
-        row = [flatten(data[key]) for key in header]
-        return "\ufeff" + ",".join(header) + "\r\n" + ",".join(csv_quote(v) for v in row)
+        response = csv_response(list(data), [data], "export")
+        return b"".join(
+            chunk.encode() if isinstance(chunk, str) else chunk
+            for chunk in response.streaming_content
+        )
 
 
-def flatten(value):
-    """Codes for references: {"code": …} → its code, a list → comma-separated codes, another
-    nested object → its values joined by colons (e.g. a party with its role: `PV30:lead`)."""
-    if isinstance(value, dict):
-        if "code" in value:
-            return value["code"]
-        return ":".join(str(flatten(item)) for item in value.values())
-    if isinstance(value, list):
-        return ",".join(str(flatten(item)) for item in value)
-    return "" if value is None else value
+class XLSXRenderer(renderers.BaseRenderer):
+    media_type = XLSX_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if not isinstance(data, dict):
+            return b""
+        return xlsx_workbook_file(list(data), [data]).read()
 
 
-def csv_quote(value):
-    text = str(value)
-    if any(ch in text for ch in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def stream_csv(header, rows, filename):
-    """A streamed CSV download (UTF-8 with BOM for Excel) of `rows` (dicts), written as they
-    come from the database: memory stays constant whatever the size."""
-    writer = csv.writer(_Echo())
-
-    def generate():
-        yield "\ufeff" + writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([flatten(row.get(name)) for name in header])
-
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-class CSVExportMixin:
-    """`?format=csv` on a list: the whole filtered list, streamed, with the columns of the
-    JSON list (references as codes)."""
-
-    export_chunk_size = 1000
+class SpreadsheetExportMixin:
+    """`?format=csv` or `?format=xlsx` on a list (or the matching Accept header): the whole
+    filtered list, with the columns of the JSON list (config.exports)."""
 
     def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer()]
+        return [*super().get_renderers(), CSVRenderer(), XLSXRenderer()]
 
     def list(self, request, *args, **kwargs):
-        if getattr(request.accepted_renderer, "format", None) == "csv":
-            queryset = self.filter_queryset(self.get_queryset())
-            serializer = self.get_serializer()
-            header = [name for name, field in serializer.fields.items() if not field.write_only]
-            rows = self._serialized_rows(queryset)
-            return stream_csv(header, rows, self.basename)
-        return super().list(request, *args, **kwargs)
-
-    def _serialized_rows(self, queryset):
-        # One serializer per chunk, not per row: building a serializer's fields is the costly
-        # part. The iterator keeps memory to one chunk whatever the size of the list.
-        rows = queryset.iterator(chunk_size=self.export_chunk_size)
-        while chunk := list(islice(rows, self.export_chunk_size)):
-            yield from self.get_serializer(chunk, many=True).data
+        export = EXPORTERS.get(getattr(request.accepted_renderer, "format", None))
+        if export is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        header = header_for(self.get_serializer())
+        rows = serialized_rows(self.get_serializer_class(), queryset, self.get_serializer_context())
+        return export(header, rows, self.basename)
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are always JSON, whatever format the client asked for.
         renderer = getattr(request, "accepted_renderer", None)
-        if response.status_code >= 400 and getattr(renderer, "format", None) == "csv":
+        if response.status_code >= 400 and getattr(renderer, "format", None) in EXPORTERS:
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)

@@ -404,3 +404,29 @@ def test_reference_data_reviews_and_goals_are_changed_by_the_ministry_only(
     assert client.post(url, {}).status_code == 403
     client.force_login(users["ministry_editor"])
     assert 'name="_save"' in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_admin_exports_selected_rows_with_the_api_columns(client, users, admin_world, fmt):
+    client.force_login(users["brabant_viewer"])
+    selected = [admin_world["own_action"].pk, admin_world["other_action"].pk]
+    response = client.post(
+        "/admin/actions/action/", {"action": f"export_{fmt}", "_selected_action": selected}
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        import csv
+        import io
+
+        rows = list(csv.DictReader(io.StringIO(body.decode("utf-8").lstrip("\ufeff"))))
+        assert sorted(int(r["id"]) for r in rows) == sorted(selected)
+        assert {r["owner"] for r in rows} == {"PV30", "PV27"}
+    else:
+        import io
+
+        from openpyxl import load_workbook
+
+        rows = list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+        assert rows[0][0] == "id"
+        assert sorted(r[0] for r in rows[1:]) == sorted(selected)

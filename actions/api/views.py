@@ -15,16 +15,16 @@ from actions.models import Action
 from actions.services import action_create, action_delete, action_move_status, action_update
 from agenda.models import Party
 from config.viewsets import (
-    CSVExportMixin,
     ETagMixin,
     HistoryMixin,
     ServiceWriteMixin,
+    SpreadsheetExportMixin,
     parse_if_match,
 )
 
 
 class ActionViewSet(
-    HistoryMixin, ServiceWriteMixin, CSVExportMixin, ETagMixin, viewsets.ModelViewSet
+    HistoryMixin, ServiceWriteMixin, SpreadsheetExportMixin, ETagMixin, viewsets.ModelViewSet
 ):
     """Actions (acties) under the agreements. Status moves go through the status service, by
     `PATCH {"status": …, "note": …}` or `POST …/updates/`."""

@@ -12,12 +12,12 @@ from agenda.api.serializers import (
 from agenda.filters import AgreementFilterSet, PartyFilterSet
 from agenda.models import Agreement, AgreementParty, BudgetLine, Goal, Party, Review, Theme
 from agenda.services import agreement_create, agreement_delete, agreement_update
-from config.viewsets import CSVExportMixin, ETagMixin, HistoryMixin, ServiceWriteMixin
+from config.viewsets import ETagMixin, HistoryMixin, ServiceWriteMixin, SpreadsheetExportMixin
 
 CODE = r"[^/\x00]{1,40}"  # NUL can never be in a code (and PostgreSQL refuses it)
 
 
-class PartyViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class PartyViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
     """The parties of the agenda: ministry, provinces, ROMs, topsectors, agencies."""
 
     queryset = Party.objects.prefetch_related("regions")
@@ -27,7 +27,7 @@ class PartyViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = CODE
 
 
-class ThemeViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class ThemeViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
     """The agenda's themes (MIT, VFF, …) and the four main themes they sit under."""
 
     queryset = Theme.objects.select_related("parent")
@@ -38,7 +38,7 @@ class ThemeViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class AgreementViewSet(
-    HistoryMixin, ServiceWriteMixin, CSVExportMixin, ETagMixin, viewsets.ModelViewSet
+    HistoryMixin, ServiceWriteMixin, SpreadsheetExportMixin, ETagMixin, viewsets.ModelViewSet
 ):
     """Agreements (afspraken). Anonymous readers see everything but drafts; writes need a
     token or session and obey the scope rule."""
@@ -75,7 +75,7 @@ class AgreementViewSet(
         )
 
 
-class ReviewViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class ReviewViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
     """Reviews (herijkingen) with their decisions per agreement."""
 
     queryset = Review.objects.prefetch_related("decisions__agreement")
@@ -84,7 +84,7 @@ class ReviewViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d{1,18}"
 
 
-class GoalViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class GoalViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
     """The Topsectoren 2020 goals with their measurements."""
 
     queryset = Goal.objects.prefetch_related("measurements")

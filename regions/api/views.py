@@ -1,12 +1,12 @@
 from rest_framework import viewsets
 
-from config.viewsets import CSVExportMixin, ETagMixin
+from config.viewsets import ETagMixin, SpreadsheetExportMixin
 from regions.api.serializers import RegionSerializer
 from regions.filters import RegionFilterSet
 from regions.models import Region
 
 
-class RegionViewSet(CSVExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
     """The region tree: country, CBS landsdelen, agenda regions, provinces, places."""
 
     queryset = Region.objects.select_related("parent").prefetch_related("groups")

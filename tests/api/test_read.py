@@ -324,3 +324,45 @@ def test_healthz_and_docs_are_served_locally(client, db):
     paths = schema.json()["paths"]
     assert "applies_to" in str(paths["/api/v1/actions/"]["get"]["parameters"])
     assert "412" in paths["/api/v1/actions/{id}/"]["patch"]["responses"]
+
+
+def test_xlsx_holds_the_whole_filtered_list_like_the_json(api, scenario):
+    from openpyxl import load_workbook
+
+    params = {"region": "AG-ZUID", "ordering": "id"}
+    response = api.get("/api/v1/actions/", {**params, "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    listed = api.get("/api/v1/actions/", params).json()["results"]
+    assert rows[0][0] == "id"
+    assert [row[0] for row in rows[1:]] == [item["id"] for item in listed]
+    owner = rows[0].index("owner")
+    assert [row[owner] for row in rows[1:]] == [item["owner"]["code"] for item in listed]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_never_write_formulas(api, scenario, fmt):
+    """A title a spreadsheet would execute (=HYPERLINK(…)) is exported as text."""
+    from openpyxl import load_workbook
+
+    action = scenario["actions"]["zuid"]
+    action.title = '=HYPERLINK("http://evil.example","klik")'
+    action.save()
+    response = api.get("/api/v1/actions/", {"format": fmt, "agreement": "ZUID"})
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        assert "'=HYPERLINK(" in body.decode("utf-8")
+    else:
+        sheet = load_workbook(io.BytesIO(body)).active
+        cells = [c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
+        assert [c.data_type for c in cells] == ["s"]
+
+
+def test_single_objects_export_as_one_row(api, scenario):
+    response = api.get("/api/v1/agreements/ZUID/", {"format": "csv"})
+    assert response.status_code == 200
+    lines = response.content.decode("utf-8").lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("code,title")
+    assert lines[1].startswith("ZUID,")
