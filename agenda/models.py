@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -188,9 +187,6 @@ class Agreement(TimeStampedModel):
 
     def __str__(self):
         return f"{self.code} – {self.title}"
-
-    def get_absolute_url(self):
-        return reverse("api:agreement-detail", kwargs={"code": self.code})
 
     def natural_key(self):
         return (self.code,)

@@ -19,10 +19,6 @@ class UserScope:
     edits_everything: bool
     editor_party_ids: frozenset
 
-    @property
-    def edits_anything(self):
-        return self.edits_everything or bool(self.editor_party_ids)
-
     def working_area(self):
         """Subquery: the regions inside the working area of the user's editor parties."""
         return Region.objects.filter(

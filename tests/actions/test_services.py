@@ -174,3 +174,19 @@ def test_action_region_must_lie_inside_the_agreements_regions(db, tree, ministry
         )
     assert "region" in refused.value.message_dict
     assert not Action.objects.exists()
+
+
+def test_stalled_means_open_and_untouched_for_n_days(db):
+    """Stalled: open, not changed and no progress-log entry in the last N days."""
+    now = timezone.now()
+    quiet = ActionFactory(code="QUIET")
+    logged = ActionFactory(code="LOGGED")
+    finished = put_in_status(ActionFactory(code="DONE"), "done")
+    fresh = ActionFactory(code="FRESH")
+    # Test setup only: age the rows (auto_now cannot be set through save()).
+    long_ago = now - datetime.timedelta(days=60)
+    Action.objects.exclude(pk=fresh.pk).update(updated_at=long_ago)
+    logged.updates.create(status_from="planned", status_to="planned", progress=0, note="bezig")
+    assert set(Action.objects.stalled(30, now=now)) == {quiet}
+    assert set(Action.objects.stalled(90, now=now)) == set()
+    assert finished not in Action.objects.stalled(0, now=now + datetime.timedelta(days=1))

@@ -311,3 +311,26 @@ def test_nul_bytes_in_codes_are_400(token_client, users, world):
     assert response.status_code == 400
     assert "agreement" in response.json()
     assert snapshot() == before
+
+
+def test_put_replaces_and_needs_every_required_field(token_client, users, world):
+    client = token_client(users["brabant_editor"])
+    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    before = snapshot()
+    partial = client.put(url, {"title": "Alleen titel"}, format="json")
+    assert partial.status_code == 400
+    assert {"agreement", "owner"} <= set(partial.json())
+    assert snapshot() == before
+    full = {
+        "agreement": "GEN",
+        "owner": "PV30",
+        "title": "Vervangen",
+        "description": "Geheel nieuw",
+        "contributors": ["BOM"],
+        "progress": 10,
+    }
+    response = client.put(url, full, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["title"], body["progress"], body["version"]) == ("Vervangen", 10, 2)
+    assert [c["code"] for c in body["contributors"]] == ["BOM"]
