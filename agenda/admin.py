@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from actions.models import Action
 from actions.querysets import overdue_q
 from agenda.api.serializers import AgreementSerializer
+from agenda.choices import AgreementScope
 from agenda.filters import filter_themes
 from agenda.models import (
     Agreement,
@@ -213,6 +214,12 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         scope = scope_for(request.user)
+        if "scope" in form.base_fields and not scope.edits_everything:
+            # Generic agreements are national (ministry only): offer what can be saved.
+            form.base_fields["scope"].choices = [
+                (AgreementScope.REGIONAL.value, AgreementScope.REGIONAL.label)
+            ]
+            form.base_fields["scope"].initial = AgreementScope.REGIONAL
         if "regions" in form.base_fields and not scope.edits_everything:
             current = obj.regions.values("pk") if obj else Region.objects.none().values("pk")
             form.base_fields["regions"].queryset = Region.objects.filter(

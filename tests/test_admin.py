@@ -430,3 +430,40 @@ def test_admin_exports_selected_rows_with_the_api_columns(client, users, admin_w
         rows = list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
         assert rows[0][0] == "id"
         assert sorted(r[0] for r in rows[1:]) == sorted(selected)
+
+
+def test_provincial_editor_adds_a_regional_agreement_in_their_area(
+    client, users, admin_world, tree
+):
+    from agenda.models import Agreement, Theme
+
+    client.force_login(users["brabant_editor"])
+    form = client.get("/admin/agenda/agreement/add/").context["adminform"].form
+    assert [value for value, _label in form.fields["scope"].choices] == ["regional"]
+    assert set(form.fields["regions"].queryset.values_list("code", flat=True)) == {"PV30", "GM0772"}
+    theme = Theme.objects.first()
+    data = {
+        "code": "NB-NEW",
+        "title": "Nieuwe Brabantse afspraak",
+        "theme": theme.pk,
+        "scope": "regional",
+        "status": "draft",
+        "regions": [tree["GM0772"].pk],
+        "party_links-TOTAL_FORMS": 1,
+        "party_links-INITIAL_FORMS": 0,
+        "party_links-0-party": admin_world["own_action"].owner_id,
+        "party_links-0-role": "lead",
+        "budget_lines-TOTAL_FORMS": 0,
+        "budget_lines-INITIAL_FORMS": 0,
+        "actions-TOTAL_FORMS": 0,
+        "actions-INITIAL_FORMS": 0,
+    }
+    response = client.post("/admin/agenda/agreement/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = Agreement.objects.get(code="NB-NEW")
+    assert created.party_links.get().party.code == "PV30"
+    generic = client.post(
+        "/admin/agenda/agreement/add/", {**data, "code": "NB-GEN", "scope": "generic"}
+    )
+    assert generic.status_code == 200  # form error: not a valid choice
+    assert not Agreement.objects.filter(code="NB-GEN").exists()
