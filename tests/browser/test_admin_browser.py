@@ -22,7 +22,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.browser
+# serialized_rollback restores what the migrations wrote (the editor and viewer groups)
+# after another transactional test has flushed the database.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
