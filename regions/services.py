@@ -1,8 +1,11 @@
 from collections import defaultdict, deque
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from regions.models import Region, RegionClosure
+
+# Any constant: names the PostgreSQL advisory lock that serializes closure rebuilds.
+CLOSURE_LOCK_ID = 0x4D4B4231
 
 
 @transaction.atomic
@@ -10,7 +13,12 @@ def rebuild_region_closure():
     """Recompute the closure table from `parent` and `groups` (a few hundred regions: cheap).
 
     A cycle through `groups` cannot loop: each region's ancestors are walked breadth-first with
-    a visited set; the depth kept is the shortest path."""
+    a visited set; the depth kept is the shortest path. On PostgreSQL concurrent rebuilds
+    take turns (a transaction-scoped advisory lock), so two editors saving regions at once
+    cannot collide on the unique pairs; SQLite serializes writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLOSURE_LOCK_ID])
     up = defaultdict(set)
     for region_id, parent_id in Region.objects.values_list("id", "parent_id"):
         up[region_id]

@@ -79,3 +79,42 @@ def test_database_refuses_duplicate_code(tree):
     with pytest.raises(IntegrityError), transaction.atomic():
         Region(code="PV30", name="Dubbel", kind="province").save()
     assert Region.objects.filter(code="PV30").count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_region_edits_leave_a_complete_closure():
+    """Two editors save regions at the same moment: both rebuilds succeed, one after the
+    other, and the closure holds every pair."""
+    import threading
+
+    from django.db import connection
+
+    nl = RegionFactory(code="NL-C", kind="country")
+    a = RegionFactory(code="A-C", parent=nl)
+    b = RegionFactory(code="B-C", parent=nl)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def rename(region, name):
+        try:
+            obj = Region.objects.get(pk=region.pk)
+            obj.name = name
+            barrier.wait(timeout=10)
+            obj.save()
+        except Exception as exc:  # any failure is what this test looks for
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    for round_number in range(5):  # the race window is small: run it several times
+        threads = [
+            threading.Thread(target=rename, args=(r, f"{r.code} {round_number}")) for r in (a, b)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        barrier.reset()
+    assert errors == []
+    assert codes(Region.objects.within(nl)) == {"NL-C", "A-C", "B-C"}
+    assert RegionClosure.objects.count() == 5
