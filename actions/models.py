@@ -56,7 +56,7 @@ class Action(TimeStampedModel):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ActionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["contributors"])
 
     class Meta:
         ordering = ["agreement__code", "due_date", "pk"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from actions.choices import ActionStatus, move_refusal
 from actions.models import Action, ActionUpdate
 from config.concurrency import lock_for_write
+from config.history import recorded_by_next_save
 from regions.models import Region
 
 EDITABLE_FIELDS = (
@@ -82,9 +83,10 @@ def action_update(
     if changed or contributors_changed:
         _validate(locked)
         locked.version += 1
-        _save(locked, user)
         if contributors_changed:
-            locked.contributors.set(contributors)
+            with recorded_by_next_save(locked):
+                locked.contributors.set(contributors)
+        _save(locked, user)
         _check_in_scope(locked, user)
     if status is not None and status != locked.status:
         locked = action_move_status(action=locked, to=status, user=user, note=note)

@@ -44,7 +44,7 @@ class Party(TimeStampedModel):
     website = models.URLField(_("website"), blank=True)
 
     objects = PartyQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["regions"])
 
     class Meta:
         ordering = ["code"]
@@ -163,7 +163,7 @@ class Agreement(TimeStampedModel):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = AgreementQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["regions"])
 
     class Meta:
         ordering = ["code"]

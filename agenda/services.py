@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from agenda.choices import AgreementScope
 from agenda.models import Agreement, AgreementParty
 from config.concurrency import lock_for_write
+from config.history import recorded_by_next_save
 
 EDITABLE_FIELDS = (
     "code",
@@ -89,9 +90,10 @@ def agreement_update(
     validate_agreement_regions(locked.scope, new_regions)
     locked.version += 1
     locked._history_user = user
-    locked.save()
     if regions is not None:
-        locked.regions.set(new_regions)
+        with recorded_by_next_save(locked):
+            locked.regions.set(new_regions)
+    locked.save()
     if parties is not None:
         _set_parties(locked, parties, user)
     _check_in_scope(locked, user)

@@ -46,7 +46,7 @@ class Region(TimeStampedModel):
     )
 
     objects = RegionManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["groups"])
 
     class Meta:
         ordering = ["code"]

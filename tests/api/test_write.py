@@ -334,3 +334,20 @@ def test_put_replaces_and_needs_every_required_field(token_client, users, world)
     body = response.json()
     assert (body["title"], body["progress"], body["version"]) == ("Vervangen", 10, 2)
     assert [c["code"] for c in body["contributors"]] == ["BOM"]
+
+
+def test_history_records_many_to_many_changes_as_codes(token_client, users, world):
+    """Changing an action's contributors or an agreement's regions is a recorded change, by
+    whom, with the codes before and after."""
+    client = token_client(users["ministry_editor"])
+    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    client.patch(url, {"contributors": ["BOM", "PV31"]}, format="json")
+    client.patch(url, {"contributors": ["BOM"]}, format="json")
+    entries = client.get(url + "history/").json()
+    changes = [c for e in entries for c in e["changes"] if c["field"] == "contributors"]
+    assert changes[0] == {"field": "contributors", "old": ["BOM", "PV31"], "new": ["BOM"]}
+    assert entries[0]["user"] == "ez"
+    client.patch("/api/v1/agreements/NB-1/", {"regions": ["GM0772"]}, format="json")
+    agreement_entries = client.get("/api/v1/agreements/NB-1/history/").json()
+    regions = [c for e in agreement_entries for c in e["changes"] if c["field"] == "regions"]
+    assert regions[0] == {"field": "regions", "old": ["PV30"], "new": ["GM0772"]}
