@@ -14,7 +14,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-run: install
+# Local development settings for a fresh clone (git-ignored): DEBUG on, a random SECRET_KEY,
+# so that every `manage.py` command works here. Production sets its own environment.
+.env:
+	printf 'DEBUG=on\nSECRET_KEY=%s\n' "$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "Wrote .env for local development (DEBUG on, random SECRET_KEY); never commit it."
+
+run: install .env
 	DEBUG=on $(PY) manage.py migrate --noinput
 	DEBUG=on $(PY) manage.py loaddata fixtures/*.json
 	DEBUG=on $(PY) manage.py create_demo_users

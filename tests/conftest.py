@@ -55,6 +55,29 @@ def parties(tree):
 
 
 @pytest.fixture
+def small_agenda(tree, parties):
+    """A generic agreement, Noord-Brabant's and Noord-Holland's, and actions of both."""
+    from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
+
+    ThemeFactory(code="MIT")
+    generic = AgreementFactory(code="GEN")
+    own = AgreementFactory(
+        code="NB-1", scope="regional", regions=[tree["PV30"]], parties=[(parties["PV30"], "lead")]
+    )
+    other = AgreementFactory(
+        code="NH-1", scope="regional", regions=[tree["PV27"]], parties=[(parties["PV27"], "lead")]
+    )
+    return {
+        "generic": generic,
+        "own": own,
+        "other": other,
+        "own_action": ActionFactory(code="OWN", agreement=generic, owner=parties["PV30"]),
+        "own_regional": ActionFactory(code="OWN-REG", agreement=own, owner=parties["BOM"]),
+        "other_action": ActionFactory(code="OTHER", agreement=other, owner=parties["PV27"]),
+    }
+
+
+@pytest.fixture
 def users(parties):
     """One user per role of the scope rule."""
 

@@ -113,25 +113,11 @@ def test_editor_cannot_change_another_provinces_action(editor_client, parties):
 
 
 @pytest.fixture
-def admin_world(tree, parties, users):
+def admin_world(small_agenda, users):
     for name in ("brabant_editor", "holland_editor", "ministry_editor"):
         users[name].groups.set(Group.objects.filter(name="Redacteur"))
     users["brabant_viewer"].groups.set(Group.objects.filter(name="Lezer"))
-    generic = AgreementFactory(code="GEN")
-    own = AgreementFactory(
-        code="NB-1", scope="regional", regions=[tree["PV30"]], parties=[(parties["PV30"], "lead")]
-    )
-    other = AgreementFactory(
-        code="NH-1", scope="regional", regions=[tree["PV27"]], parties=[(parties["PV27"], "lead")]
-    )
-    return {
-        "generic": generic,
-        "own": own,
-        "other": other,
-        "own_action": ActionFactory(code="OWN", agreement=generic, owner=parties["PV30"]),
-        "own_regional": ActionFactory(code="OWN-REG", agreement=own, owner=parties["BOM"]),
-        "other_action": ActionFactory(code="OTHER", agreement=other, owner=parties["PV27"]),
-    }
+    return small_agenda
 
 
 # (role, object, may change) over agreements and actions: the admin's answer must be

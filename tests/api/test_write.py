@@ -11,26 +11,11 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from actions.models import Action, ActionUpdate
 from agenda.models import Agreement
 from tests.conftest import require_or_skip
-from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 
 
 @pytest.fixture
-def world(tree, parties):
-    ThemeFactory(code="MIT")
-    generic = AgreementFactory(code="GEN")
-    own = AgreementFactory(
-        code="NB-1", scope="regional", regions=[tree["PV30"]], parties=[(parties["PV30"], "lead")]
-    )
-    other = AgreementFactory(
-        code="NH-1", scope="regional", regions=[tree["PV27"]], parties=[(parties["PV27"], "lead")]
-    )
-    return {
-        "generic": generic,
-        "own": own,
-        "other": other,
-        "own_action": ActionFactory(agreement=generic, owner=parties["PV30"]),
-        "other_action": ActionFactory(agreement=other, owner=parties["PV27"]),
-    }
+def world(small_agenda):
+    return small_agenda
 
 
 def snapshot():
