@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,18 +32,16 @@ def move_needs_note(status_from, status_to):
 def move_refusal(status_from, status_to, note):
     """Why a move is refused, as {field: message}, or None when it is allowed. The status
     service enforces it; forms call it too, to show the refusal next to the field."""
-    from django.utils.translation import gettext as _
-
     if status_to not in ActionStatus.values:
-        return {"status": _("Unknown status “%(to)s”.") % {"to": status_to}}
+        return {"status": gettext("Unknown status “%(to)s”.") % {"to": status_to}}
     status_from, status_to = ActionStatus(status_from), ActionStatus(status_to)
     allowed = ACTION_STATUS_MOVES[status_from]
     if status_to not in allowed:
         names = ", ".join(sorted(str(s.label) for s in allowed))
         return {
-            "status": _("“%(from)s” cannot move to “%(to)s”; allowed: %(allowed)s.")
+            "status": gettext("“%(from)s” cannot move to “%(to)s”; allowed: %(allowed)s.")
             % {"from": status_from.label, "to": status_to.label, "allowed": names}
         }
     if move_needs_note(status_from, status_to) and not (note or "").strip():
-        return {"note": _("Moving to “%(to)s” needs a note.") % {"to": status_to.label}}
+        return {"note": gettext("Moving to “%(to)s” needs a note.") % {"to": status_to.label}}
     return None

@@ -1,9 +1,11 @@
 """The change log of a record (django-simple-history) as the API shows it: who, when, which
 fields, from what to what."""
 
+from collections import defaultdict
 from contextlib import contextmanager
 
 from rest_framework import serializers
+from simple_history.utils import get_m2m_reverse_field_name
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -18,45 +20,86 @@ HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def history_entries(instance):
-    """Newest first; each entry lists the fields that changed against the record before."""
-    own = type(instance)
-    records = list(instance.history.select_related("history_user").order_by("-history_date"))
-    entries = []
-    for index, record in enumerate(records):
-        previous = records[index + 1] if index + 1 < len(records) else None
+    """Newest first; each entry lists the fields that changed against the record before, with
+    references as codes. A fixed number of queries whatever the length of the history: the
+    records, one per many-to-many field, one per kind of object referred to."""
+    model = type(instance)
+    records = list(
+        instance.history.select_related("history_user").order_by("-history_date", "-history_id")
+    )
+    m2m_names = [field.name for field in records[0]._history_m2m_fields] if records else []
+    m2m_codes = {name: _m2m_codes_by_record(model, records, name) for name in m2m_names}
+    diffs = []
+    previous_records = [*records[1:], None] if records else []
+    for record, previous in zip(records, previous_records, strict=True):
         changes = []
         if previous is not None:
-            delta = record.diff_against(previous, foreign_keys_are_objs=True)
-            changes = [
-                {"field": c.field, "old": _plain(c.old, own), "new": _plain(c.new, own)}
-                for c in delta.changes
-            ]
-        entries.append(
-            {
-                "history_id": record.history_id,
-                "date": record.history_date,
-                "type": HISTORY_TYPES[record.history_type],
-                "user": record.history_user.get_username() if record.history_user else None,
-                "changes": changes,
-            }
+            delta = record.diff_against(
+                previous, excluded_fields=m2m_names, foreign_keys_are_objs=False
+            )
+            changes = [[c.field, c.old, c.new] for c in delta.changes]
+            for name in m2m_names:
+                old, new = m2m_codes[name].get(previous.pk, []), m2m_codes[name].get(record.pk, [])
+                if old != new:
+                    changes.append([name, old, new])
+        diffs.append((record, sorted(changes)))
+    fk_codes = _foreign_key_codes(model, diffs)
+    return [
+        {
+            "history_id": record.history_id,
+            "date": record.history_date,
+            "type": HISTORY_TYPES[record.history_type],
+            "user": record.history_user.get_username() if record.history_user else None,
+            "changes": [
+                {
+                    "field": field,
+                    "old": _plain(old, fk_codes.get(field)),
+                    "new": _plain(new, fk_codes.get(field)),
+                }
+                for field, old, new in changes
+            ],
+        }
+        for record, changes in diffs
+    ]
+
+
+def _m2m_codes_by_record(model, records, name):
+    """{historical record id: sorted codes} for one many-to-many field, in one query."""
+    field = model._meta.get_field(name)
+    history_rows = getattr(records[0], name).model
+    target = get_m2m_reverse_field_name(field)
+    codes = defaultdict(list)
+    rows = history_rows.objects.filter(history_id__in=[r.pk for r in records])
+    for history_id, code in rows.values_list("history_id", f"{target}__code"):
+        codes[history_id].append(code)
+    return {history_id: sorted(values) for history_id, values in codes.items()}
+
+
+def _foreign_key_codes(model, diffs):
+    """{field: {id: code}} for the foreign keys that changed, one query per related model."""
+    ids = defaultdict(set)
+    for _record, changes in diffs:
+        for field, old, new in changes:
+            model_field = model._meta.get_field(field)
+            if model_field.many_to_one and hasattr(model_field.related_model, "code"):
+                ids[field] |= {old, new} - {None}
+    return {
+        field: dict(
+            model._meta.get_field(field)
+            .related_model._default_manager.filter(pk__in=values)
+            .values_list("pk", "code")
         )
-    return entries
+        for field, values in ids.items()
+    }
 
 
-def _plain(value, own):
-    """JSON-safe, and references as codes: a many-to-many value is the list of through rows,
-    each holding the record (of model `own`) and the related object; a foreign key is the
-    related object itself."""
-    if value is None or isinstance(value, int | float | bool):
+def _plain(value, codes=None):
+    """JSON-safe; a foreign key as its code (its id if the object is gone)."""
+    if value is None or isinstance(value, list):
         return value
-    if isinstance(value, list):
-        related = (obj for row in value for obj in row.values() if not isinstance(obj, own))
-        return sorted(_code(obj) for obj in related)
-    return _code(value)
-
-
-def _code(obj):
-    return getattr(obj, "code", None) or str(obj)
+    if codes is not None:
+        return codes.get(value, str(value))
+    return value if isinstance(value, int | float | bool) else str(value)
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from agenda.querysets import scope_for
 from config.exports import (
     EXPORTERS,
     XLSX_TYPE,
-    csv_response,
+    csv_lines,
     header_for,
     serialized_rows,
     xlsx_workbook_file,
@@ -31,11 +31,7 @@ class CSVRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if not isinstance(data, dict):
             return b""
-        response = csv_response(list(data), [data], "export")
-        return b"".join(
-            chunk.encode() if isinstance(chunk, str) else chunk
-            for chunk in response.streaming_content
-        )
+        return "".join(csv_lines(list(data), [data])).encode("utf-8")
 
 
 class XLSXRenderer(renderers.BaseRenderer):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from regions.choices import RegionKind
-from regions.querysets import RegionManager
+from regions.querysets import RegionQuerySet
 
 
 class TimeStampedModel(models.Model):
@@ -45,7 +45,7 @@ class Region(TimeStampedModel):
         help_text=_("Other groupings this region belongs to, such as an agenda region."),
     )
 
-    objects = RegionManager()
+    objects = RegionQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["groups"])
 
     class Meta:

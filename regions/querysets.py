@@ -24,8 +24,3 @@ class RegionQuerySet(models.QuerySet):
 
     def get_by_natural_key(self, code):
         return self.get(code=code)
-
-
-class RegionManager(models.Manager.from_queryset(RegionQuerySet)):
-    def get_by_natural_key(self, code):
-        return self.get(code=code)

@@ -54,7 +54,7 @@ def test_admin_speaks_dutch_by_default_and_english_on_request(client, users):
     assert "MKB-samenwerkingsagenda" in client.get("/admin/").content.decode()
     dutch = client.get("/admin/actions/action/").content.decode()
     english = client.get("/admin/actions/action/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Selecteer" in dutch or "selecteer" in dutch
+    assert "Selecteer actie om te wijzigen" in dutch
     assert "Select" in english
 
 
@@ -89,7 +89,7 @@ def test_second_editor_with_a_stale_version_overwrites_nothing(editor_client, pa
     response = editor_client.post(url, stale, follow=True)
     page = response.content.decode().lower()
     assert "brabant" in page  # who changed it
-    assert "herlaad" in page or "reload" in page
+    assert "herlaad de pagina" in page
     action.refresh_from_db()
     assert (action.title, action.version) == ("Eerste", 2)
 
@@ -204,7 +204,8 @@ def test_bulk_delete_goes_through_scope_all_or_nothing(client, users, admin_worl
         "/admin/actions/action/",
         {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
     )
-    assert response.status_code in (302, 403)
+    # Django's delete confirmation refuses a selection holding a row outside the scope.
+    assert response.status_code == 403
     assert Action.objects.filter(pk__in=selected).count() == 2
 
 

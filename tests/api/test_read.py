@@ -366,3 +366,16 @@ def test_single_objects_export_as_one_row(api, scenario):
     lines = response.content.decode("utf-8").lstrip("\ufeff").splitlines()
     assert lines[0].startswith("code,title")
     assert lines[1].startswith("ZUID,")
+
+
+def test_agreement_csv_flattens_nested_parties_and_regions(api, scenario):
+    """Nested lists become codes: regions `AG-ZUID`, parties with their role `PV31:lead`."""
+    response = api.get("/api/v1/agreements/", {"format": "csv", "q": "ZUID"})
+    text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert (row["code"], row["regions"], row["parties"], row["theme"]) == (
+        "ZUID",
+        "AG-ZUID",
+        "PV31:lead",
+        "IR",
+    )
