@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint fmt bench messages
+.PHONY: install run test lint fmt bench messages mutants
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -45,3 +45,8 @@ messages: install
 
 bench: install
 	DEBUG=on $(PY) bench/run.py
+
+# Mutation testing of the rule modules (scope, status moves, region tree, services): slow,
+# not in CI. Prints every surviving mutant.
+mutants: install
+	$(PY) tests/mutants.py --jobs 2

@@ -7,27 +7,38 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from actions.api.serializers import ActionSerializer
-from actions.choices import ActionStatus, move_refusal
+from actions.choices import ActionStatus
+from actions.filters import (
+    ActionFilterSet,
+    ActionStatusListFilter,
+    AgreementCodeListFilter,
+    OverdueListFilter,
+    OwnerListFilter,
+)
 from actions.models import Action, ActionUpdate
 from actions.services import (
     EDITABLE_FIELDS,
+    action_add_update,
     action_create,
     action_delete,
-    action_move_status,
     action_update,
 )
-from agenda.admin import ThemeFilter
+from agenda.filters import (
+    AppliesToListFilter,
+    RegionListFilter,
+    ThemeListFilter,
+    UpdatedSinceListFilter,
+)
 from agenda.models import Party
-from agenda.querysets import scope_for
+from agenda.scope import scope_for
 from config.admin_base import (
-    ChangedSinceFilter,
     RegistryAdmin,
     ScopedAdminMixin,
     SpreadsheetExportAdminMixin,
     VersionedAdminForm,
     refusal_text,
 )
-from regions.admin import AgendaRegionFilter, LinkedRegionFilter
+from config.concurrency import StaleVersionError
 from regions.models import Region
 
 STATUS_COLOURS = {
@@ -52,7 +63,7 @@ def status_label(status):
 
 class ActionAdminForm(VersionedAdminForm):
     """Status is not a free field: "New status" and a note go to the status service; an
-    illegal move or a missing note is a form error and nothing is saved."""
+    illegal move or a missing note comes back from it as an error at these fields."""
 
     new_status = forms.ChoiceField(
         label=_("New status"), choices=[("", "—"), *ActionStatus.choices], required=False
@@ -63,46 +74,16 @@ class ActionAdminForm(VersionedAdminForm):
         required=False,
         help_text=_("Required for at risk, cancelled and reopening."),
     )
+    # The service's names for these inputs, so that its refusals land at them.
+    refusal_fields = {"status": "new_status", "note": "status_note"}
 
     class Meta:
         model = Action
         fields = [*EDITABLE_FIELDS, "contributors"]
 
-    def clean(self):
-        cleaned = super().clean()
-        new_status = cleaned.get("new_status")
-        if new_status and self.instance.pk and new_status != self.instance.status:
-            refusal = move_refusal(self.instance.status, new_status, cleaned.get("status_note"))
-            if refusal:
-                raise ValidationError(
-                    {"new_status" if "status" in refusal else "status_note": list(refusal.values())}
-                )
-        elif new_status and not self.instance.pk and new_status != ActionStatus.PLANNED:
-            self.add_error("new_status", _("New actions start as planned; move them afterwards."))
-        return cleaned
-
 
 class StatusActionForm(ActionForm):
     note = forms.CharField(label=_("Note"), required=False)
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.overdue()
-        if self.value() == "no":
-            return queryset.not_overdue()
-        return queryset
-
-
-class ActionThemeFilter(ThemeFilter):
-    theme_path = "agreement__theme"
 
 
 class ActionUpdateInline(admin.TabularInline):
@@ -133,15 +114,16 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
         "due_date",
         "overdue_flag",
     ]
+    filterset_class = ActionFilterSet
     list_filter = [
-        "status",
-        OverdueFilter,
-        ActionThemeFilter,
-        LinkedRegionFilter,
-        AgendaRegionFilter,
-        ("owner", admin.RelatedOnlyFieldListFilter),
-        ("agreement", admin.RelatedOnlyFieldListFilter),
-        ChangedSinceFilter,
+        AppliesToListFilter,
+        ActionStatusListFilter,
+        OverdueListFilter,
+        ThemeListFilter,
+        OwnerListFilter,
+        RegionListFilter,
+        AgreementCodeListFilter,
+        UpdatedSinceListFilter,
     ]
     search_fields = ["code", "title", "description", "agreement__code"]
     autocomplete_fields = ["agreement", "owner", "contributors", "region"]
@@ -228,18 +210,21 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
     def save_model(self, request, obj, form, change):
         data = {n: form.cleaned_data[n] for n in EDITABLE_FIELDS if n in form.cleaned_data}
         contributors = form.cleaned_data.get("contributors", [])
+        status = form.cleaned_data.get("new_status") or None
         if change:
             saved = action_update(
                 action=obj,
                 user=request.user,
                 expected_version=form.cleaned_data.get("loaded_version"),
                 contributors=contributors,
-                status=form.cleaned_data.get("new_status") or None,
+                status=status,
                 note=form.cleaned_data.get("status_note", ""),
                 **data,
             )
         else:
-            saved = action_create(user=request.user, contributors=contributors, **data)
+            saved = action_create(
+                user=request.user, contributors=contributors, status=status, **data
+            )
         obj.pk, obj.version = saved.pk, saved.version
 
     def save_related(self, request, form, formsets, change):
@@ -257,9 +242,9 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
         moved, refused = [], []
         for action in queryset.order_by("pk"):
             try:
-                action_move_status(action=action, to=to, user=request.user, note=note)
+                action_add_update(action=action, status=to, user=request.user, note=note)
                 moved.append(str(action))
-            except (ValidationError, PermissionDenied) as exc:
+            except (ValidationError, PermissionDenied, StaleVersionError) as exc:
                 refused.append(f"{action}: {refusal_text(exc)}")
         label = ActionStatus(to).label
         if moved:

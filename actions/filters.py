@@ -1,14 +1,22 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from actions.choices import ActionStatus
 from actions.models import Action
 from agenda.filters import APPLIES_TO_HELP, REGION_HELP, filter_themes
 from agenda.models import Agreement, Party, Theme
-from config.filters import ChoiceListFilter, CodeListFilter, SearchFilter, StrictBooleanFilter
+from config.filters import (
+    ChoiceListFilter,
+    CodeListFilter,
+    FilterSetListFilter,
+    RegistryFilterSet,
+    SearchFilter,
+    StrictBooleanFilter,
+)
 from regions.models import Region
 
 
-class ActionFilterSet(django_filters.FilterSet):
+class ActionFilterSet(RegistryFilterSet):
     agreement = CodeListFilter(
         field_name="agreement", queryset=Agreement.objects.all(), help_text="Agreement codes."
     )
@@ -46,11 +54,6 @@ class ActionFilterSet(django_filters.FilterSet):
     due_to = django_filters.DateFilter(
         field_name="due_date", lookup_expr="lte", help_text="Due on or before (YYYY-MM-DD)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        help_text="Changed at or after this moment (ISO 8601): for syncing copies.",
-    )
     q = SearchFilter(
         fields=["code", "title", "description", "result"],
         help_text="Search code, title, description, result.",
@@ -81,3 +84,39 @@ class ActionFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.overdue() if value else queryset.not_overdue()
+
+
+# Admin list filters (the shared ones, theme, region, applies_to, changed since, live beside
+# the agreement FilterSet): each is one parameter of ActionFilterSet, with its values.
+
+
+class ActionStatusListFilter(FilterSetListFilter):
+    title, parameter_name = _("status"), "status"
+
+    def lookups(self, request, model_admin):
+        return ActionStatus.choices
+
+
+class OverdueListFilter(FilterSetListFilter):
+    title, parameter_name = _("overdue"), "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("true", _("overdue")), ("false", _("not overdue"))]
+
+
+class OwnerListFilter(FilterSetListFilter):
+    title, parameter_name = _("owner"), "owner"
+
+    def lookups(self, request, model_admin):
+        owners = Party.objects.filter(owned_actions__isnull=False).distinct().order_by("name")
+        return list(owners.values_list("code", "name"))
+
+
+class AgreementCodeListFilter(FilterSetListFilter):
+    title, parameter_name = _("agreement"), "agreement"
+
+    def lookups(self, request, model_admin):
+        agreements = Agreement.objects.visible_to(request.user).order_by("code")
+        return [
+            (code, f"{code} – {title}") for code, title in agreements.values_list("code", "title")
+        ]

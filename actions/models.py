@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,13 +7,13 @@ from simple_history.models import HistoricalRecords
 
 from actions.choices import CLOSED_STATUSES, ActionStatus
 from actions.querysets import ActionQuerySet
-from regions.models import TimeStampedModel
+from config.models import TimeStampedModel
 
 
 class Action(TimeStampedModel):
     """A concrete action (actie) under an agreement, with an accountable owner (eigenaar) and
     contributing parties: the agenda's two-way traffic. Status moves only through
-    `actions.services.action_move_status`."""
+    `actions.services` (`action_update`, `action_add_update`)."""
 
     agreement = models.ForeignKey(
         "agenda.Agreement",
@@ -93,6 +94,10 @@ class Action(TimeStampedModel):
 
     def natural_key(self):
         return (self.code,)
+
+    def clean(self):
+        if self.start_date and self.due_date and self.start_date > self.due_date:
+            raise ValidationError({"due_date": _("The due date precedes the start date.")})
 
     @property
     def is_overdue(self):

@@ -6,9 +6,9 @@ from django.db import models
 from django.utils import timezone
 
 from actions.choices import CLOSED_STATUSES
-from agenda.choices import AgreementStatus
+from agenda.choices import AgreementScope, AgreementStatus
 from agenda.models import Agreement
-from agenda.querysets import scope_for
+from agenda.scope import scope_for
 from regions.models import Region
 
 
@@ -74,20 +74,49 @@ class ActionQuerySet(models.QuerySet):
         return self.exclude(agreement__status=AgreementStatus.DRAFT)
 
     def editable_by(self, user):
-        """Ministry editors: all. Other editors: actions their parties own or contribute to,
-        or whose region (else its agreement's regions) lies inside their working area."""
+        """Ministry editors: all. Other editors: actions one of their parties owns, or whose
+        region (else its agreement's regions) lies inside their working area. Contributing
+        gives no edit rights (see `updatable_by`)."""
         scope = scope_for(user)
         if scope.edits_everything:
             return self.all()
         if not scope.editor_party_ids:
             return self.none()
         area = scope.working_area()
-        involved = self.model.objects.involving(*scope.editor_party_ids).values("pk")
         return self.filter(
-            models.Q(pk__in=involved)
+            models.Q(owner__in=scope.editor_party_ids)
             | models.Q(region__in=area)
             | models.Q(
                 region__isnull=True,
                 agreement__in=Agreement.objects.inside_area(area).values("pk"),
             )
+        )
+
+    def updatable_by(self, user):
+        """Actions the user may add progress updates to: those they may change, and those
+        one of their parties contributes to."""
+        scope = scope_for(user)
+        if scope.edits_everything:
+            return self.all()
+        contributed = self.model.contributors.through.objects.filter(
+            party__in=scope.editor_party_ids
+        )
+        return self.filter(
+            models.Q(pk__in=self.model.objects.editable_by(user).values("pk"))
+            | models.Q(pk__in=contributed.values("action_id"))
+        )
+
+    def addable_by(self, user):
+        """Actions the user may have added to their agreement (checked on the saved row, in
+        the transaction that creates or moves it): changeable by them, and under a generic
+        agreement, an agreement they may change, or with a region inside their working area.
+        So an editor cannot plant their own action in another province's agreement."""
+        scope = scope_for(user)
+        if scope.edits_everything:
+            return self.all()
+        return self.filter(
+            models.Q(pk__in=self.model.objects.editable_by(user).values("pk")),
+            models.Q(agreement__scope=AgreementScope.GENERIC)
+            | models.Q(agreement__in=Agreement.objects.editable_by(user).values("pk"))
+            | models.Q(region__in=scope.working_area()),
         )

@@ -1,14 +1,25 @@
-"""Every write to actions: keyword-only, atomic, row-locked, scope-checked, history-recorded."""
+"""Every write to actions: keyword-only, atomic, row-locked, scope-checked before and after,
+one version and one history record per write. Status moves happen here only, along
+ACTION_STATUS_MOVES, each logged as an ActionUpdate."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.choices import ActionStatus, move_refusal
 from actions.models import Action, ActionUpdate
+from agenda.scope import OutOfScope, ensure_editable, scope_for
 from config.concurrency import lock_for_write
-from config.history import recorded_by_next_save
+from config.services import (
+    apply_changes,
+    delete_as,
+    history_user,
+    refuse_unknown_fields,
+    save_new_record,
+    save_new_version,
+    set_fields,
+)
 from regions.models import Region
 
 EDITABLE_FIELDS = (
@@ -26,11 +37,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def _check_in_scope(action, user):
-    if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
-        raise PermissionDenied(_("This action is outside your scope."))
-
-
 def _validate(action):
     action.full_clean(exclude=["contributors"])
     agreement_regions = list(action.agreement.regions.all())
@@ -44,22 +50,67 @@ def _validate(action):
         )
 
 
-def _save(action, user):
-    action._history_user = user
-    action.save()
+def _check_links(user, action, changed, contributors_touched):
+    """Non-ministry editors set only their own parties (owner, contributors) and regions
+    inside their working area."""
+    scope = scope_for(user)
+    if "owner" in changed:
+        scope.check_party_links("owner", [action.owner])
+    if "region" in changed and action.region_id:
+        scope.check_regions("region", [action.region])
+    scope.check_party_links("contributors", contributors_touched)
+
+
+def _ensure_addable(user, action):
+    """Creating an action, or moving it to another agreement, needs the agreement to be open
+    to the user (Action.objects.addable_by)."""
+    if not Action.objects.addable_by(user).contains(action):
+        raise OutOfScope(
+            _("You cannot add actions to this agreement for this owner and region."),
+            field="agreement",
+        )
+
+
+def _move(action, to, note):
+    """Apply a status move to the (locked) action; the log entry's fields, or a refusal.
+    `done` completes the action; risks, cancellations and reopenings need a note."""
+    status_from = ActionStatus(action.status)
+    refusal = move_refusal(status_from, to, note)
+    if refusal:
+        raise ValidationError(refusal)
+    to = ActionStatus(to)
+    action.status = to
+    if to == ActionStatus.DONE:
+        action.progress = 100
+        action.completed_on = timezone.localdate()
+    elif status_from == ActionStatus.DONE:
+        action.completed_on = None
+    return status_from
+
+
+def _log(action, user, status_from, note):
+    return ActionUpdate.objects.create(
+        action=action,
+        author=history_user(user),
+        status_from=status_from,
+        status_to=action.status,
+        progress=action.progress,
+        note=(note or "").strip(),
+    )
 
 
 @transaction.atomic
-def action_create(*, user, contributors=(), **fields) -> Action:
-    """A new action, always `planned`; refused unless the result lies in the user's scope."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+def action_create(*, user, contributors=(), status=None, **fields) -> Action:
+    """A new action, always `planned`; refused unless the user may add it there."""
+    refuse_unknown_fields(fields, EDITABLE_FIELDS)
+    if status not in (None, ActionStatus.PLANNED):
+        raise ValidationError({"status": _("New actions start as planned; move them afterwards.")})
     action = Action(status=ActionStatus.PLANNED, **fields)
+    _check_links(user, action, set_fields(action, fields), set(contributors))
     _validate(action)
-    _save(action, user)
-    action.contributors.set(contributors)
-    _check_in_scope(action, user)
+    save_new_record(action, user, m2m={"contributors": contributors})
+    ensure_editable(user, action)
+    _ensure_addable(user, action)
     return action
 
 
@@ -67,73 +118,61 @@ def action_create(*, user, contributors=(), **fields) -> Action:
 def action_update(
     *, action, user, expected_version=None, contributors=None, status=None, note="", **fields
 ) -> Action:
-    """Change an action's fields (and, through `action_move_status`, its status).
-    A write may not move the action out of the writer's scope."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+    """Change an action's fields and (through the status rules) its status, as one new
+    version. Only what differs is written; a write may not move the action out of the
+    writer's scope."""
     locked = lock_for_write(Action.objects.all(), action.pk, expected_version)
-    _check_in_scope(locked, user)
-    changed = {name for name, value in fields.items() if getattr(locked, name) != value}
-    for name in changed:
-        setattr(locked, name, fields[name])
-    contributors_changed = contributors is not None and set(contributors) != set(
-        locked.contributors.all()
-    )
-    if changed or contributors_changed:
-        _validate(locked)
-        locked.version += 1
-        if contributors_changed:
-            with recorded_by_next_save(locked):
-                locked.contributors.set(contributors)
-        _save(locked, user)
-        _check_in_scope(locked, user)
+    ensure_editable(user, locked)
+    changed = apply_changes(locked, fields, allowed=EDITABLE_FIELDS)
+    stored = set(locked.contributors.all())
+    touched = set(contributors) ^ stored if contributors is not None else set()
+    status_from = None
     if status is not None and status != locked.status:
-        locked = action_move_status(action=locked, to=status, user=user, note=note)
+        status_from = _move(locked, status, note)
+    if not changed and not touched and status_from is None:
+        return locked
+    _check_links(user, locked, changed, touched)
+    _validate(locked)
+    save_new_version(locked, user, m2m={"contributors": contributors} if touched else None)
+    if status_from is not None:
+        _log(locked, user, status_from, note)
+    ensure_editable(user, locked)
+    if "agreement" in changed:
+        _ensure_addable(user, locked)
     return locked
 
 
 @transaction.atomic
-def action_move_status(
-    *, action, to, user, note="", progress=None, expected_version=None
-) -> Action:
-    """Move an action along ACTION_STATUS_MOVES and log it. `done` completes the action;
-    risks, cancellations and reopenings need a note."""
+def action_add_update(
+    *, action, user, status=None, progress=None, note="", expected_version=None
+) -> ActionUpdate:
+    """A progress-log entry: a status move (by those who may change the action) or, keeping
+    the status, a new progress and/or a note (contributors may add those too)."""
     locked = lock_for_write(Action.objects.all(), action.pk, expected_version)
-    _check_in_scope(locked, user)
-    status_from = ActionStatus(locked.status)
-    refusal = move_refusal(status_from, to, note)
-    if refusal:
-        raise ValidationError(refusal)
-    to = ActionStatus(to)
-    note = (note or "").strip()
-
-    locked.status = to
-    if progress is not None:
-        locked.progress = progress
-    if to == ActionStatus.DONE:
-        locked.progress = 100
-        locked.completed_on = timezone.localdate()
-    elif status_from == ActionStatus.DONE:
-        locked.completed_on = None
-    locked.version += 1
-    locked.full_clean(exclude=["contributors"])
-    _save(locked, user)
-    ActionUpdate.objects.create(
-        action=locked,
-        author=user if user and user.is_authenticated else None,
-        status_from=status_from,
-        status_to=to,
-        progress=locked.progress,
-        note=note,
-    )
-    return locked
+    before = (locked.status, locked.progress)
+    if status is not None and status != locked.status:
+        ensure_editable(user, locked)
+        status_from = _move(locked, status, note)
+        if progress is not None and status != ActionStatus.DONE:
+            locked.progress = progress
+    else:
+        if not Action.objects.updatable_by(user).contains(locked):
+            raise OutOfScope(_("You cannot add progress updates to this action."))
+        status_from = locked.status
+        progress_changed = progress is not None and progress != locked.progress
+        if not progress_changed and not (note or "").strip():
+            raise ValidationError({"note": _("A progress update needs a note or a new progress.")})
+        if progress_changed:
+            locked.progress = progress
+    if (locked.status, locked.progress) != before:
+        locked.full_clean(exclude=["contributors"])
+        save_new_version(locked, user)
+    return _log(locked, user, status_from, note)
 
 
 @transaction.atomic
 def action_delete(*, action, user, expected_version=None):
     """Delete an action (its progress log goes with it; the history keeps the record)."""
     locked = lock_for_write(Action.objects.all(), action.pk, expected_version)
-    _check_in_scope(locked, user)
-    locked._history_user = user
-    locked.delete()
+    ensure_editable(user, locked)
+    delete_as(locked, user)

@@ -1,18 +1,34 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action
 from actions.querysets import overdue_q
 from agenda.api.serializers import AgreementSerializer
 from agenda.choices import AgreementScope
-from agenda.filters import filter_themes
+from agenda.filters import (
+    AgreementFilterSet,
+    AgreementScopeListFilter,
+    AgreementStatusListFilter,
+    AppliesToListFilter,
+    GoalFilterSet,
+    MembershipFilterSet,
+    MembershipRoleListFilter,
+    PartyFilterSet,
+    PartyKindListFilter,
+    PartyListFilter,
+    RegionListFilter,
+    ReviewFilterSet,
+    ThemeFilterSet,
+    ThemeListFilter,
+    UpdatedSinceListFilter,
+)
 from agenda.models import (
     Agreement,
     AgreementParty,
@@ -25,58 +41,21 @@ from agenda.models import (
     ReviewDecision,
     Theme,
 )
-from agenda.querysets import scope_for
-from agenda.services import EDITABLE_FIELDS, agreement_create, agreement_delete, agreement_update
+from agenda.scope import scope_for
+from agenda.services import (
+    BUDGET_LINE_FIELDS,
+    EDITABLE_FIELDS,
+    agreement_create,
+    agreement_delete,
+    agreement_update,
+)
 from config.admin_base import (
-    ChangedSinceFilter,
-    MinistryEditsAdmin,
     RegistryAdmin,
     ScopedAdminMixin,
     SpreadsheetExportAdminMixin,
     VersionedAdminForm,
 )
-from regions.admin import AgendaRegionFilter, LinkedRegionFilter
 from regions.models import Region
-
-admin.site.site_header = _("MKB-samenwerkingsagenda")
-admin.site.site_title = _("MKB-samenwerkingsagenda")
-admin.site.index_title = _("Registry")
-
-
-class ThemeFilter(admin.SimpleListFilter):
-    """A main theme includes its sub-themes (the same rule as the API's `theme` filter)."""
-
-    title = _("theme")
-    parameter_name = "theme"
-    theme_path = "theme"
-
-    def lookups(self, request, model_admin):
-        themes = Theme.objects.select_related("parent").order_by("code")
-        mains = [t for t in themes if t.parent_id is None]
-        choices = []
-        for main in mains:
-            choices.append((main.code, main.name))
-            choices += [(t.code, f"– {t.name}") for t in themes if t.parent_id == main.pk]
-        return choices
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        theme = Theme.objects.filter(code=self.value()).first()
-        return filter_themes(queryset, self.theme_path, [theme]) if theme else queryset.none()
-
-
-class PartyFilter(admin.SimpleListFilter):
-    title = _("party")
-    parameter_name = "party"
-
-    def lookups(self, request, model_admin):
-        return [(p.code, p.name) for p in Party.objects.order_by("name")]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        return queryset.filter(party_links__party__code=self.value()).distinct()
 
 
 class MembershipInline(admin.TabularInline):
@@ -86,11 +65,12 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(MinistryEditsAdmin):
+class PartyAdmin(RegistryAdmin):
     ordering = ["code"]  # explicit: the member count's GROUP BY drops the default ordering
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["code", "name", "abbreviation", "kind", "member_count"]
-    list_filter = ["kind", ChangedSinceFilter]
+    filterset_class = PartyFilterSet
+    list_filter = [PartyKindListFilter, UpdatedSinceListFilter]
     search_fields = ["code", "name", "abbreviation"]
     autocomplete_fields = ["regions"]
     inlines = [MembershipInline]
@@ -112,18 +92,20 @@ class PartyAdmin(MinistryEditsAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(MinistryEditsAdmin):
+class MembershipAdmin(RegistryAdmin):
     list_display = ["user", "party", "role"]
-    list_filter = ["role", "party__kind", ChangedSinceFilter]
+    filterset_class = MembershipFilterSet
+    list_filter = [MembershipRoleListFilter, UpdatedSinceListFilter]
     search_fields = ["user__username", "party__code", "party__name"]
     autocomplete_fields = ["user", "party"]
     list_select_related = ["user", "party"]
 
 
 @admin.register(Theme)
-class ThemeAdmin(MinistryEditsAdmin):
+class ThemeAdmin(RegistryAdmin):
     list_display = ["code", "name", "name_en", "parent"]
-    list_filter = [ChangedSinceFilter]
+    filterset_class = ThemeFilterSet
+    list_filter = [UpdatedSinceListFilter]
     search_fields = ["code", "name", "name_en"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
@@ -181,14 +163,15 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
         "action_count",
         "overdue_count",
     ]
+    filterset_class = AgreementFilterSet
     list_filter = [
-        ThemeFilter,
-        "scope",
-        "status",
-        PartyFilter,
-        LinkedRegionFilter,
-        AgendaRegionFilter,
-        ChangedSinceFilter,
+        AppliesToListFilter,
+        ThemeListFilter,
+        AgreementScopeListFilter,
+        AgreementStatusListFilter,
+        PartyListFilter,
+        RegionListFilter,
+        UpdatedSinceListFilter,
     ]
     search_fields = ["code", "title", "description"]
     autocomplete_fields = ["theme", "regions", "supersedes"]
@@ -236,11 +219,9 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
         if not agreement.overdue_total:
             return 0
         url = reverse("admin:actions_action_changelist")
+        query = urlencode({"agreement": agreement.code, "overdue": "true"})
         return format_html(
-            '<a href="{}?agreement__id__exact={}&overdue=yes" style="color:#ba2121">{}</a>',
-            url,
-            agreement.pk,
-            agreement.overdue_total,
+            '<a href="{}?{}" style="color:#ba2121">{}</a>', url, query, agreement.overdue_total
         )
 
     @admin.display(description=_("superseded by"))
@@ -259,26 +240,35 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
         )
 
     def save_model(self, request, obj, form, change):
+        """Nothing yet: the agreement is saved with its inlines in `save_related`, by one
+        service call (one version, one history record, one scope check under the lock)."""
+
+    def save_related(self, request, form, formsets, change):
         data = {n: form.cleaned_data[n] for n in EDITABLE_FIELDS if n in form.cleaned_data}
-        regions = form.cleaned_data.get("regions", [])
+        if "regions" in form.cleaned_data:
+            data["regions"] = list(form.cleaned_data["regions"])
+        for formset in formsets:
+            rows = [
+                f.cleaned_data
+                for f in formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            # Django's change message reads these; the service did the writing.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            if formset.model is AgreementParty:
+                data["parties"] = [(row["party"], row["role"]) for row in rows]
+            elif formset.model is BudgetLine:
+                data["budget_lines"] = [{n: row[n] for n in BUDGET_LINE_FIELDS} for row in rows]
         if change:
             saved = agreement_update(
-                agreement=obj,
+                agreement=form.instance,
                 user=request.user,
                 expected_version=form.cleaned_data.get("loaded_version"),
-                regions=regions,
                 **data,
             )
         else:
-            saved = agreement_create(user=request.user, regions=regions, **data)
-        obj.pk, obj.version = saved.pk, saved.version
-
-    def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-        # The inlines may change the parties: the result must still lie in the user's scope.
-        if not Agreement.objects.editable_by(request.user).filter(pk=form.instance.pk).exists():
-            raise PermissionDenied(_("This agreement would fall outside your scope."))
+            saved = agreement_create(user=request.user, **data)
+        form.instance.pk, form.instance.version = saved.pk, saved.version
 
     def delete_model(self, request, obj):
         agreement_delete(agreement=obj, user=request.user)
@@ -291,9 +281,10 @@ class ReviewDecisionInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(MinistryEditsAdmin):
+class ReviewAdmin(RegistryAdmin):
     list_display = ["date", "title", "status"]
-    list_filter = ["status", ChangedSinceFilter]
+    filterset_class = ReviewFilterSet
+    list_filter = [UpdatedSinceListFilter]
     search_fields = ["title", "conclusion"]
     date_hierarchy = "date"
     inlines = [ReviewDecisionInline]
@@ -305,9 +296,10 @@ class GoalMeasurementInline(admin.TabularInline):
 
 
 @admin.register(Goal)
-class GoalAdmin(MinistryEditsAdmin):
+class GoalAdmin(RegistryAdmin):
     list_display = ["code", "name", "target", "unit", "target_year"]
-    list_filter = [ChangedSinceFilter]
+    filterset_class = GoalFilterSet
+    list_filter = [UpdatedSinceListFilter]
     search_fields = ["code", "name"]
     inlines = [GoalMeasurementInline]
 

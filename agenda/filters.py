@@ -1,10 +1,27 @@
 """One FilterSet per model, shared by the API, the review pages and the exports."""
 
-import django_filters
+import datetime
 
-from agenda.choices import AgreementScope, AgreementStatus, PartyKind
-from agenda.models import Agreement, Party, Theme
-from config.filters import ChoiceListFilter, CodeListFilter, SearchFilter
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agenda.choices import (
+    AgreementScope,
+    AgreementStatus,
+    MembershipRole,
+    PartyKind,
+    ReviewStatus,
+)
+from agenda.models import Agreement, Goal, Membership, Party, Review, Theme
+from config.filters import (
+    ChoiceListFilter,
+    CodeListFilter,
+    FilterSetListFilter,
+    RegistryFilterSet,
+    SearchFilter,
+)
+from regions.choices import RegionKind
 from regions.models import Region
 
 REGION_HELP = (
@@ -17,7 +34,7 @@ APPLIES_TO_HELP = (
 )
 
 
-class PartyFilterSet(django_filters.FilterSet):
+class PartyFilterSet(RegistryFilterSet):
     kind = ChoiceListFilter(choices=PartyKind.choices, help_text="Kinds, comma-separated.")
     region = CodeListFilter(
         queryset=Region.objects.all(),
@@ -30,10 +47,37 @@ class PartyFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Party
-        fields = ["kind", "region", "q"]
+        fields = []
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(pk__in=Party.objects.linked_within(*value).values("pk"))
+
+
+class ThemeFilterSet(RegistryFilterSet):
+    class Meta:
+        model = Theme
+        fields = []
+
+
+class ReviewFilterSet(RegistryFilterSet):
+    class Meta:
+        model = Review
+        fields = []
+
+
+class GoalFilterSet(RegistryFilterSet):
+    class Meta:
+        model = Goal
+        fields = []
+
+
+class MembershipFilterSet(RegistryFilterSet):
+    role = ChoiceListFilter(choices=MembershipRole.choices, help_text="Roles.")
+    party = CodeListFilter(field_name="party", queryset=Party.objects.all(), help_text="Parties.")
+
+    class Meta:
+        model = Membership
+        fields = []
 
 
 def filter_themes(queryset, path, themes):
@@ -41,7 +85,7 @@ def filter_themes(queryset, path, themes):
     return queryset.filter(**{f"{path}__in": Theme.objects.with_subthemes(*themes).values("pk")})
 
 
-class AgreementFilterSet(django_filters.FilterSet):
+class AgreementFilterSet(RegistryFilterSet):
     theme = CodeListFilter(
         queryset=Theme.objects.all(),
         method="filter_theme",
@@ -89,3 +133,111 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     def filter_applies_to(self, queryset, name, value):
         return queryset.filter(pk__in=Agreement.objects.applies_to(*value).values("pk"))
+
+
+# Admin list filters: each is one parameter of the FilterSet above, with its values.
+
+REGION_KINDS_IN_FILTERS = [
+    RegionKind.PROVINCE,
+    RegionKind.AGENDA_REGION,
+    RegionKind.LANDSDEEL,
+    RegionKind.COUNTRY,
+    RegionKind.CLUSTER,
+]
+
+
+def region_lookups():
+    """The twelve provinces first (by name), then the agenda regions, landsdelen, the
+    country and the clusters."""
+    regions = Region.objects.filter(kind__in=REGION_KINDS_IN_FILTERS).only("code", "name", "kind")
+    rank = {kind: i for i, kind in enumerate(REGION_KINDS_IN_FILTERS)}
+    ordered = sorted(regions, key=lambda r: (rank[r.kind], r.name))
+    return [(r.code, r.name) for r in ordered]
+
+
+def theme_lookups():
+    """Main themes, each followed by its sub-themes."""
+    themes = list(Theme.objects.order_by("name"))
+    choices = []
+    for main in (t for t in themes if t.parent_id is None):
+        choices.append((main.code, main.name))
+        choices += [(t.code, f"– {t.name}") for t in themes if t.parent_id == main.pk]
+    return choices
+
+
+def updated_since_lookups():
+    """Recent periods and each held review (herijking)."""
+    today = timezone.localdate()
+    choices = [
+        (today.isoformat(), _("today")),
+        ((today - datetime.timedelta(days=7)).isoformat(), _("last 7 days")),
+        ((today - datetime.timedelta(days=30)).isoformat(), _("last 30 days")),
+    ]
+    for review in Review.objects.filter(status=ReviewStatus.HELD).order_by("-date")[:5]:
+        choices.append(
+            (review.date.isoformat(), _("since the review of %(date)s") % {"date": review.date})
+        )
+    return choices
+
+
+class ThemeListFilter(FilterSetListFilter):
+    title, parameter_name = _("theme"), "theme"
+
+    def lookups(self, request, model_admin):
+        return theme_lookups()
+
+
+class AgreementScopeListFilter(FilterSetListFilter):
+    title, parameter_name = _("scope"), "scope"
+
+    def lookups(self, request, model_admin):
+        return AgreementScope.choices
+
+
+class AgreementStatusListFilter(FilterSetListFilter):
+    title, parameter_name = _("status"), "status"
+
+    def lookups(self, request, model_admin):
+        return AgreementStatus.choices
+
+
+class PartyListFilter(FilterSetListFilter):
+    title, parameter_name = _("party"), "party"
+
+    def lookups(self, request, model_admin):
+        return list(Party.objects.order_by("name").values_list("code", "name"))
+
+
+class RegionListFilter(FilterSetListFilter):
+    title, parameter_name = _("linked to region"), "region"
+
+    def lookups(self, request, model_admin):
+        return region_lookups()
+
+
+class AppliesToListFilter(FilterSetListFilter):
+    title, parameter_name = _("applies to"), "applies_to"
+
+    def lookups(self, request, model_admin):
+        return region_lookups()
+
+
+class UpdatedSinceListFilter(FilterSetListFilter):
+    title, parameter_name = _("changed since"), "updated_since"
+
+    def lookups(self, request, model_admin):
+        return updated_since_lookups()
+
+
+class PartyKindListFilter(FilterSetListFilter):
+    title, parameter_name = _("kind"), "kind"
+
+    def lookups(self, request, model_admin):
+        return PartyKind.choices
+
+
+class MembershipRoleListFilter(FilterSetListFilter):
+    title, parameter_name = _("role"), "role"
+
+    def lookups(self, request, model_admin):
+        return MembershipRole.choices

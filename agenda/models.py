@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -13,28 +14,24 @@ from agenda.choices import (
     ReviewDecisionKind,
     ReviewStatus,
 )
-from agenda.querysets import (
-    AgreementQuerySet,
+from agenda.querysets import AgreementQuerySet, PartyQuerySet, ThemeQuerySet
+from config.models import (
+    CodedModel,
     CodeQuerySet,
     NaturalKeyManager,
-    PartyQuerySet,
-    ThemeQuerySet,
+    TimeStampedModel,
+    choices_constraint,
 )
-from regions.models import TimeStampedModel
 
 
-def choices_constraint(field, choices):
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__in": choices.values}),
-        name=f"%(app_label)s_%(class)s_{field}_valid",
-    )
+def historical_model_name(name):
+    return "HistoricalAgreementPartyLink" if name == "AgreementParty" else f"Historical{name}"
 
 
-class Party(TimeStampedModel):
+class Party(CodedModel):
     """An organisation that signs, leads or carries out the agenda: the ministry, a province,
     a ROM, a topsector, an agency. Its `regions` are its working area."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     abbreviation = models.CharField(_("abbreviation"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=PartyKind)
@@ -54,9 +51,6 @@ class Party(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
-
-    def natural_key(self):
-        return (self.code,)
 
 
 class Membership(TimeStampedModel):
@@ -92,10 +86,9 @@ class Membership(TimeStampedModel):
         return f"{self.user} – {self.party.code} ({self.get_role_display()})"
 
 
-class Theme(TimeStampedModel):
+class Theme(CodedModel):
     """A theme of the agenda (MIT, VFF, …), optionally under one of the four main themes."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -118,78 +111,6 @@ class Theme(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
-
-    def natural_key(self):
-        return (self.code,)
-
-
-class Agreement(TimeStampedModel):
-    """An agreement (afspraak) of the agenda: generic (nationwide) or for its regions.
-    `supersedes` links the version a review replaced."""
-
-    code = models.CharField(_("code"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
-    theme = models.ForeignKey(
-        "agenda.Theme", verbose_name=_("theme"), on_delete=models.PROTECT, related_name="agreements"
-    )
-    scope = models.CharField(
-        _("scope"), max_length=10, choices=AgreementScope, default=AgreementScope.GENERIC
-    )
-    regions = models.ManyToManyField(
-        "regions.Region", verbose_name=_("regions"), blank=True, related_name="agreements"
-    )
-    parties = models.ManyToManyField(
-        "agenda.Party",
-        verbose_name=_("parties"),
-        through="agenda.AgreementParty",
-        related_name="agreements",
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=AgreementStatus, default=AgreementStatus.DRAFT
-    )
-    agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    supersedes = models.ForeignKey(
-        "agenda.Agreement",
-        verbose_name=_("supersedes"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="superseded_by",
-    )
-    source = models.TextField(_("source"), blank=True, help_text=_("Document and page."))
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-
-    objects = AgreementQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=["regions"])
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("agreement")
-        verbose_name_plural = _("agreements")
-        constraints = [
-            choices_constraint("scope", AgreementScope),
-            choices_constraint("status", AgreementStatus),
-            models.CheckConstraint(
-                condition=models.Q(valid_from__isnull=True)
-                | models.Q(valid_until__isnull=True)
-                | models.Q(valid_from__lte=models.F("valid_until")),
-                name="%(app_label)s_%(class)s_valid_period",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(supersedes=models.F("pk")),
-                name="%(app_label)s_%(class)s_not_superseding_itself",
-            ),
-        ]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["agreed_on"])]
-
-    def __str__(self):
-        return f"{self.code} – {self.title}"
-
-    def natural_key(self):
-        return (self.code,)
 
 
 class AgreementParty(TimeStampedModel):
@@ -227,6 +148,84 @@ class AgreementParty(TimeStampedModel):
         return (*self.agreement.natural_key(), *self.party.natural_key(), self.role)
 
     natural_key.dependencies = ["agenda.agreement", "agenda.party"]
+
+
+class Agreement(CodedModel):
+    """An agreement (afspraak) of the agenda: generic (nationwide) or for its regions.
+    `supersedes` links the version a review replaced."""
+
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    theme = models.ForeignKey(
+        "agenda.Theme", verbose_name=_("theme"), on_delete=models.PROTECT, related_name="agreements"
+    )
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=AgreementScope, default=AgreementScope.GENERIC
+    )
+    regions = models.ManyToManyField(
+        "regions.Region", verbose_name=_("regions"), blank=True, related_name="agreements"
+    )
+    parties = models.ManyToManyField(
+        "agenda.Party",
+        verbose_name=_("parties"),
+        through=AgreementParty,  # the class: simple-history records its rows
+        related_name="agreements",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AgreementStatus, default=AgreementStatus.DRAFT
+    )
+    agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    supersedes = models.ForeignKey(
+        "agenda.Agreement",
+        verbose_name=_("supersedes"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
+    source = models.TextField(_("source"), blank=True, help_text=_("Document and page."))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = AgreementQuerySet.as_manager()
+    # The parties (with their roles) are part of each recorded version. Their rows are named
+    # apart from the history AgreementParty keeps of itself.
+    history = HistoricalRecords(
+        m2m_fields=["regions", "parties"], custom_model_name=historical_model_name
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        constraints = [
+            choices_constraint("scope", AgreementScope),
+            choices_constraint("status", AgreementStatus),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__lte=models.F("valid_until")),
+                name="%(app_label)s_%(class)s_valid_period",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(supersedes=models.F("pk")),
+                name="%(app_label)s_%(class)s_not_superseding_itself",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["agreed_on"])]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+    def clean(self):
+        errors = {}
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            errors["valid_until"] = _("The end of the valid period precedes its start.")
+        if self.pk and self.supersedes_id == self.pk:
+            errors["supersedes"] = _("An agreement cannot supersede itself.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class BudgetLine(TimeStampedModel):
@@ -358,10 +357,9 @@ class ReviewDecision(TimeStampedModel):
     natural_key.dependencies = ["agenda.review", "agenda.agreement"]
 
 
-class Goal(TimeStampedModel):
+class Goal(CodedModel):
     """A Topsectoren 2020 target the agenda contributes to, with its measurements."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=300)
     unit = models.CharField(_("unit"), max_length=60)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
@@ -381,9 +379,6 @@ class Goal(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
-
-    def natural_key(self):
-        return (self.code,)
 
 
 class GoalMeasurement(TimeStampedModel):

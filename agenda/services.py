@@ -1,13 +1,27 @@
-"""Every write to agreements: keyword-only, atomic, row-locked, scope-checked, recorded."""
+"""Every write to agreements, their parties and budget lines: keyword-only, atomic,
+row-locked, scope-checked before and after, one version and one history record per write.
+The admin, the API and the import all come through here."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from agenda.choices import AgreementScope
-from agenda.models import Agreement, AgreementParty
+from agenda.choices import AgreementPartyRole, AgreementScope, FundingKind
+from agenda.models import Agreement, AgreementParty, BudgetLine
+from agenda.scope import ensure_editable, scope_for
 from config.concurrency import lock_for_write
-from config.history import recorded_by_next_save
+from config.services import (
+    apply_changes,
+    delete_as,
+    refuse_unknown_fields,
+    save_as,
+    save_new_record,
+    save_new_version,
+    set_fields,
+)
 
 EDITABLE_FIELDS = (
     "code",
@@ -22,6 +36,7 @@ EDITABLE_FIELDS = (
     "supersedes",
     "source",
 )
+BUDGET_LINE_FIELDS = ("year", "amount", "party", "funding", "source")
 
 
 def validate_agreement_regions(scope, regions):
@@ -32,82 +47,178 @@ def validate_agreement_regions(scope, regions):
         raise ValidationError({"regions": _("A generic agreement applies nationwide: no regions.")})
 
 
-def _check_in_scope(agreement, user):
-    if not Agreement.objects.editable_by(user).filter(pk=agreement.pk).exists():
-        raise PermissionDenied(_("This agreement is outside your scope."))
+@dataclass
+class RelatedChanges:
+    """What a write does to an agreement's regions, parties and budget lines."""
+
+    regions: list | None = None  # the new regions, when they change
+    regions_touched: set = field(default_factory=set)
+    parties_added: set = field(default_factory=set)  # {(party, role)}
+    parties_removed: list = field(default_factory=list)  # AgreementParty rows
+    lines_added: list = field(default_factory=list)  # BudgetLine rows, unsaved
+    lines_changed: list = field(default_factory=list)  # BudgetLine rows, changed in memory
+    lines_removed: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(
+            self.regions is not None
+            or self.parties_added
+            or self.parties_removed
+            or self.lines_added
+            or self.lines_changed
+            or self.lines_removed
+        )
 
 
-def _check_fields(fields):
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+def _plan(agreement, *, regions, parties, budget_lines):
+    """Compare the wanted regions, parties and budget lines with the stored ones."""
+    plan = RelatedChanges()
+    stored = set(agreement.regions.all()) if agreement.pk else set()
+    if regions is not None and (agreement._state.adding or set(regions) != stored):
+        plan.regions = list(regions)
+        plan.regions_touched = set(regions) ^ stored
+    if parties is not None:
+        wanted = {(party, role) for party, role in parties}
+        links = list(agreement.party_links.select_related("party")) if agreement.pk else []
+        plan.parties_removed = [link for link in links if (link.party, link.role) not in wanted]
+        plan.parties_added = wanted - {(link.party, link.role) for link in links}
+    if budget_lines is not None:
+        _plan_budget_lines(agreement, budget_lines, plan)
+    return plan
 
 
-def _set_parties(agreement, parties, user):
-    """Replace the parties-with-role by `parties`, a list of (party, role)."""
-    wanted = {(party.pk, role) for party, role in parties}
-    for link in agreement.party_links.all():
-        if (link.party_id, link.role) not in wanted:
-            link._history_user = user
-            link.delete()
-        else:
-            wanted.discard((link.party_id, link.role))
-    for party_id, role in wanted:
-        link = AgreementParty(agreement=agreement, party_id=party_id, role=role)
+def _plan_budget_lines(agreement, budget_lines, plan):
+    """Lines are matched by (year, party, funding), their natural key."""
+    stored = {}
+    if agreement.pk:
+        for line in agreement.budget_lines.select_related("party"):
+            stored[(line.year, line.party_id, line.funding)] = line
+    seen = set()
+    for values in budget_lines:
+        refuse_unknown_fields(values, BUDGET_LINE_FIELDS)
+        values = {"funding": FundingKind.PUBLIC, "source": "", **values}
+        party = values.get("party")
+        key = (values.get("year"), party.pk if party else None, values["funding"])
+        if key in seen:
+            raise ValidationError(
+                {"budget_lines": _("Two budget lines for the same year, party and funding.")}
+            )
+        seen.add(key)
+        line = stored.get(key)
+        if line is None:
+            plan.lines_added.append(BudgetLine(agreement=agreement, **values))
+        elif apply_changes(line, values, allowed=BUDGET_LINE_FIELDS):
+            plan.lines_changed.append(line)
+    plan.lines_removed = [line for key, line in stored.items() if key not in seen]
+
+
+def _check_links(user, agreement, changed, plan):
+    """Provincial and other non-ministry editors link only their own parties and regions
+    inside their working area; lead roles and `supersedes` are the ministry's."""
+    scope = scope_for(user)
+    if scope.edits_everything:
+        return
+    if "supersedes" in changed:
+        scope.check_ministry_only("supersedes", _("which agreement this one supersedes"))
+    scope.check_regions("regions", plan.regions_touched)
+    party_links = [*plan.parties_added, *((link.party, link.role) for link in plan.parties_removed)]
+    if any(role == AgreementPartyRole.LEAD for _party, role in party_links):
+        scope.check_ministry_only("parties", _("lead roles"))
+    scope.check_party_links("parties", [party for party, _role in party_links])
+    lines = [*plan.lines_added, *plan.lines_changed, *plan.lines_removed]
+    scope.check_party_links("budget_lines", [line.party for line in lines])
+
+
+def _validate(agreement, plan):
+    agreement.full_clean()
+    regions = plan.regions if plan.regions is not None else list(agreement.regions.all())
+    validate_agreement_regions(agreement.scope, regions)
+    for line in [*plan.lines_added, *plan.lines_changed]:
+        try:
+            line.full_clean(exclude=["agreement"])
+        except ValidationError as exc:
+            raise ValidationError({"budget_lines": exc.messages}) from exc
+
+
+def _write_related(agreement, plan, user):
+    """Parties and budget lines, each row recorded with the acting user; the agreement's
+    own history record, saved after this, holds the new set of parties."""
+    for link in plan.parties_removed:
+        delete_as(link, user)
+    for party, role in plan.parties_added:
+        link = AgreementParty(agreement=agreement, party=party, role=role)
         link.full_clean()
-        link._history_user = user
-        link.save()
+        save_as(link, user)
+    for line in plan.lines_removed:
+        delete_as(line, user)
+    for line in [*plan.lines_changed, *plan.lines_added]:
+        line.agreement = agreement
+        save_as(line, user)
 
 
 @transaction.atomic
-def agreement_create(*, user, regions=(), parties=(), **fields) -> Agreement:
-    _check_fields(fields)
+def agreement_create(*, user, regions=(), parties=(), budget_lines=(), **fields) -> Agreement:
+    """A new agreement; refused unless the result lies in the user's scope."""
+    refuse_unknown_fields(fields, EDITABLE_FIELDS)
     agreement = Agreement(**fields)
-    agreement.full_clean()
-    validate_agreement_regions(agreement.scope, list(regions))
-    agreement._history_user = user
-    agreement.save()
-    agreement.regions.set(regions)
-    _set_parties(agreement, parties, user)
-    _check_in_scope(agreement, user)
+    plan = _plan(agreement, regions=regions, parties=parties, budget_lines=budget_lines)
+    _check_links(user, agreement, set_fields(agreement, fields), plan)
+    _validate(agreement, plan)
+    agreement.save_without_historical_record()
+    _write_related(agreement, plan, user)
+    save_new_record(agreement, user, m2m={"regions": plan.regions or []})
+    ensure_editable(user, agreement)
     return agreement
 
 
 @transaction.atomic
 def agreement_update(
-    *, agreement, user, expected_version=None, regions=None, parties=None, **fields
+    *,
+    agreement,
+    user,
+    expected_version=None,
+    regions=None,
+    parties=None,
+    budget_lines=None,
+    **fields,
 ) -> Agreement:
-    """Change an agreement; a write may not move it out of the writer's scope."""
-    _check_fields(fields)
+    """Change an agreement: only what differs is written, as one new version. A write may not
+    move the agreement out of the writer's scope."""
     locked = lock_for_write(Agreement.objects.all(), agreement.pk, expected_version)
-    _check_in_scope(locked, user)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    if locked.supersedes_id and locked.supersedes_id == locked.pk:
-        raise ValidationError({"supersedes": _("An agreement cannot supersede itself.")})
-    locked.full_clean()
-    new_regions = list(regions) if regions is not None else list(locked.regions.all())
-    validate_agreement_regions(locked.scope, new_regions)
-    locked.version += 1
-    locked._history_user = user
-    if regions is not None:
-        with recorded_by_next_save(locked):
-            locked.regions.set(new_regions)
-    locked.save()
-    if parties is not None:
-        _set_parties(locked, parties, user)
-    _check_in_scope(locked, user)
+    ensure_editable(user, locked)
+    changed = apply_changes(locked, fields, allowed=EDITABLE_FIELDS)
+    plan = _plan(locked, regions=regions, parties=parties, budget_lines=budget_lines)
+    if not changed and not plan:
+        return locked
+    _check_links(user, locked, set(changed), plan)
+    _validate(locked, plan)
+    _write_related(locked, plan, user)
+    save_new_version(locked, user, m2m={"regions": plan.regions} if plan.regions else None)
+    ensure_editable(user, locked)
     return locked
 
 
 @transaction.atomic
 def agreement_delete(*, agreement, user, expected_version=None):
-    """Delete an agreement without actions (actions are protected: end it instead)."""
+    """Delete an agreement nothing refers to (actions, later versions, review decisions):
+    otherwise end it instead."""
     locked = lock_for_write(Agreement.objects.all(), agreement.pk, expected_version)
-    _check_in_scope(locked, user)
+    ensure_editable(user, locked)
     if locked.actions.exists():
         raise ValidationError(
             _("This agreement has actions; set its status to ended instead of deleting it.")
         )
-    locked._history_user = user
-    locked.delete()
+    if locked.superseded_by.exists() or locked.review_decisions.exists():
+        raise ValidationError(
+            _(
+                "A later agreement or a review decision refers to this agreement; set its "
+                "status to ended instead of deleting it."
+            )
+        )
+    try:
+        with transaction.atomic():
+            delete_as(locked, user)
+    except ProtectedError as exc:
+        raise ValidationError(
+            _("Other records refer to this agreement; set its status to ended instead.")
+        ) from exc

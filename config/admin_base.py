@@ -1,34 +1,60 @@
 """What every admin page of the registry shares.
 
+- The site is open to every member (a membership is all it takes, agenda.backends) and to
+  staff; rights are the memberships'.
+- Writes go through the apps' services. A refusal (scope, rules, a stale version) is shown
+  at the field it concerns, with everything the editor typed kept on the page.
 - The change page lists the record's recorded changes (who, when, which fields, from what to
-  what), from the same history entries as the API's `history/` endpoint.
-- History pages are read-only: a revert would bypass the services (status moves, versions,
-  scope), and simple-history's revert view saves after checking view permission only.
-- Scoped admins ask `visible_to` / `editable_by`, exactly as the API does. Refusals by the
-  services become error messages; the admin view's transaction rolls back, nothing is written.
+  what), from the same history entries as the API's `history/` endpoint. History pages are
+  read-only: a revert would bypass the services, and simple-history's revert view saves
+  after checking view permission only.
 """
 
-import datetime
-
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from agenda.querysets import scope_for
+from agenda.scope import OutOfScope, may_change, scope_for
 from config.concurrency import StaleVersionError
 from config.exports import EXPORTERS, header_for, serialized_rows
 from config.history import history_entries
 
 
+class RegistryLoginForm(AdminAuthenticationForm):
+    """Members log in without being staff: their membership is their admission."""
+
+    def confirm_login_allowed(self, user):
+        if not user.is_active or not (user.is_staff or scope_for(user).is_member):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+class RegistryAdminSite(admin.AdminSite):
+    site_header = _("MKB-samenwerkingsagenda")
+    site_title = _("MKB-samenwerkingsagenda")
+    index_title = _("Registry")
+    login_form = RegistryLoginForm
+
+    def has_permission(self, request):
+        user = request.user
+        return user.is_active and (user.is_staff or scope_for(user).is_member)
+
+
 def refusal_text(exc):
+    """A refusal as one line of text (for messages about several rows)."""
+    if isinstance(exc, StaleVersionError):
+        return stale_text(exc.instance)
     if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return "; ".join(f"{f}: {' '.join(e)}" for f, e in exc.message_dict.items())
         return " ".join(exc.messages)
     return str(exc)
 
@@ -43,12 +69,44 @@ def stale_text(instance):
     }
 
 
+def add_refusal_to_form(form, exc):
+    """Put a service's refusal where the editor sees it: at the field it names, else on top
+    of the form (with the field's name in front)."""
+    if isinstance(exc, StaleVersionError):
+        form.add_error(None, stale_text(exc.instance))
+        return
+    if isinstance(exc, OutOfScope):
+        errors = {exc.field: [exc.message]}
+    elif hasattr(exc, "error_dict"):
+        errors = exc.message_dict
+    else:
+        errors = {None: exc.messages if hasattr(exc, "messages") else [str(exc)]}
+    for name, messages in errors.items():
+        name = getattr(form, "refusal_fields", {}).get(name, name)
+        if name in form.fields:
+            form.add_error(name, messages)
+            continue
+        label = _field_label(form, name)
+        form.add_error(None, [f"{label}: {m}" if label else m for m in messages])
+
+
+def _field_label(form, name):
+    if not name or name == "__all__":
+        return ""
+    try:
+        return str(form._meta.model._meta.get_field(name).verbose_name).capitalize()
+    except Exception:  # not a model field: a name of the service's own (e.g. budget_lines)
+        return str(name).replace("_", " ").capitalize()
+
+
 class VersionedAdminForm(forms.ModelForm):
     """Carries the version the editor loaded. Saving over a newer version is a form error
     ("changed by X at T — reload"), with the editor's input kept on the page; the service
-    checks again under the row lock, so a race in between is refused too."""
+    checks again under the row lock, so a race in between is refused too. A refusal by the
+    service on the first try comes back here (`service_refusal`) to be shown at its field."""
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    service_refusal = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,6 +120,8 @@ class VersionedAdminForm(forms.ModelForm):
             current = type(self.instance).objects.get(pk=self.instance.pk)
             if current.version != loaded:
                 raise ValidationError(stale_text(current), code="stale")
+        if self.service_refusal is not None:
+            add_refusal_to_form(self, self.service_refusal)
         return cleaned
 
 
@@ -71,14 +131,31 @@ class RegistryAdmin(SimpleHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        obj = self.get_object(request, object_id)
+        obj = self.get_object(request, unquote(object_id))
         if obj is not None:
             extra_context["recorded_changes"] = history_entries(obj)[: self.history_entries_shown]
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def _ensure_history_visible(self, request, object_id):
+        """History of what the user may see; members also read the history of deleted
+        records. Anything else (a draft for a non-member, a malformed id) is a 404."""
+        if self.get_object(request, unquote(object_id)) is not None:
+            return
+        if not scope_for(request.user).is_member:
+            raise Http404
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._ensure_history_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
             raise PermissionDenied
+        self._ensure_history_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def revert_disabled(self, request, obj=None):
@@ -87,65 +164,66 @@ class RegistryAdmin(SimpleHistoryAdmin):
 
 class ScopedAdminMixin:
     """Members see every record (read-only where out of scope); editors change and delete what
-    `editable_by` allows. Writes go through the app's services (`save_model`, `delete_model`)."""
+    `editable_by` allows. Writes go through the app's services (`save_model`, `delete_model`);
+    a refusal re-renders the form with the input kept and the message at its field."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
-    def is_editable(self, request, obj):
-        return type(obj).objects.editable_by(request.user).filter(pk=obj.pk).exists()
-
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or self.is_editable(request, obj))
+        return allowed and (obj is None or may_change(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or self.is_editable(request, obj))
+        return allowed and (obj is None or may_change(request.user, obj))
 
-    def _refusals_as_messages(self, view, request, object_id, *args):
-        try:
-            return view(request, object_id, *args)
-        except StaleVersionError as exc:
-            messages.error(request, stale_text(exc.instance))
-        except PermissionDenied as exc:
-            # Refused before any write (not in scope at all): a plain 403, as Django does.
-            # Refused by the service because the result would leave the scope: a message.
-            obj = self.get_object(request, object_id) if object_id else None
-            if obj is None or not self.is_editable(request, obj):
-                raise
-            messages.error(request, refusal_text(exc))
-        except ValidationError as exc:
-            messages.error(request, refusal_text(exc))
-        return HttpResponseRedirect(request.get_full_path())
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (form,), {"service_refusal": refusal})
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._refusals_as_messages(
-            super().changeform_view, request, object_id, form_url, extra_context
-        )
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, OutOfScope, StaleVersionError) as exc:
+            # Refused by a service inside the view's transaction (rolled back): show the form
+            # again, as submitted, with the refusal at its field. Django's own permission
+            # checks (a plain PermissionDenied) stay a 403.
+            if request.method != "POST" or hasattr(request, "_service_refusal"):
+                raise
+            request._service_refusal = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
-        return self._refusals_as_messages(super().delete_view, request, object_id, extra_context)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (ValidationError, OutOfScope, StaleVersionError) as exc:
+            self.message_user(request, refusal_text(exc), level="error")
+            return HttpResponseRedirect(request.get_full_path())
 
-    @transaction.atomic
+    def changelist_view(self, request, extra_context=None):
+        """Bulk actions run in one transaction: a refusal of one row (say, a bulk delete of
+        an agreement that has actions) leaves every row as it was, and says why."""
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except (ValidationError, OutOfScope, StaleVersionError) as exc:
+            self.message_user(
+                request,
+                _("Nothing was changed: %(reason)s") % {"reason": refusal_text(exc)},
+                level="error",
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
     def delete_queryset(self, request, queryset):
-        """Bulk delete, one row at a time through the service: all or nothing."""
+        """Bulk delete, one row at a time through the service."""
         for obj in queryset:
             self.delete_model(request, obj)
-
-
-class MinistryEditsAdmin(RegistryAdmin):
-    """Reference data, memberships, reviews and goals: every member reads them, ministry
-    editors (and superusers) change them."""
-
-    def has_add_permission(self, request, *args):
-        return super().has_add_permission(request, *args) and edits_everything(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and edits_everything(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and edits_everything(request)
 
 
 class SpreadsheetExportAdminMixin:
@@ -166,39 +244,3 @@ class SpreadsheetExportAdminMixin:
     @admin.action(description=_("Export to Excel (XLSX)"), permissions=["view"])
     def export_xlsx(self, request, queryset):
         return self._export(request, queryset, "xlsx")
-
-
-class ChangedSinceFilter(admin.SimpleListFilter):
-    """Changed on or after a day: recent periods, and each review held (herijking)."""
-
-    title = _("changed since")
-    parameter_name = "changed_since"
-
-    def lookups(self, request, model_admin):
-        from agenda.models import Review
-
-        today = timezone.localdate()
-        choices = [
-            (today.isoformat(), _("today")),
-            ((today - datetime.timedelta(days=7)).isoformat(), _("last 7 days")),
-            ((today - datetime.timedelta(days=30)).isoformat(), _("last 30 days")),
-        ]
-        for review in Review.objects.filter(status="held").order_by("-date")[:5]:
-            choices.append(
-                (review.date.isoformat(), _("review of %(date)s") % {"date": review.date})
-            )
-        return choices
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        try:
-            day = datetime.date.fromisoformat(self.value())
-        except ValueError:
-            return queryset.none()
-        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-        return queryset.filter(updated_at__gte=start)
-
-
-def edits_everything(request):
-    return scope_for(request.user).edits_everything

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
@@ -8,5 +9,5 @@ class RegistryTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         if len(key) != 40 or not key.isalnum():
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         return super().authenticate_credentials(key)

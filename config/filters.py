@@ -4,6 +4,8 @@ turns form errors into a 400 keyed by the parameter)."""
 
 import django_filters
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -137,3 +139,35 @@ class StrictBooleanField(forms.CharField):
 @extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
+
+
+class RegistryFilterSet(django_filters.FilterSet):
+    """What every FilterSet offers: the rows changed since a moment (for syncing copies)."""
+
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Changed at or after this moment (ISO 8601, a date or a date and time).",
+    )
+
+
+class FilterSetListFilter(admin.SimpleListFilter):
+    """An admin list filter that is one parameter of the model admin's FilterSet
+    (`filterset_class` on the ModelAdmin): the API's name, the API's values (codes,
+    comma-separated lists, true/false) and so the API's rows. A link can move between the
+    admin, the API and the review pages."""
+
+    def __init__(self, request, params, model, model_admin):
+        self.filterset_class = model_admin.filterset_class
+        super().__init__(request, params, model, model_admin)
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        filterset = self.filterset_class(
+            {self.parameter_name: value}, queryset=queryset, request=request
+        )
+        if not filterset.is_valid():
+            raise IncorrectLookupParameters(filterset.errors)
+        return filterset.qs

@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "regions",
     "agenda",
     "actions",
-    "django.contrib.admin",
+    "config.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -116,6 +116,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+
+# Rights come from memberships alone (agenda.backends); passwords are checked as Django does.
+AUTHENTICATION_BACKENDS = ["agenda.backends.MembershipBackend"]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

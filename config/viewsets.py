@@ -5,10 +5,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from agenda.querysets import scope_for
+from agenda.scope import ensure_editable, scope_for
 from config.exports import (
     EXPORTERS,
     XLSX_TYPE,
@@ -125,11 +124,6 @@ class ServiceWriteMixin:
     def service_delete(self, instance, expected_version):
         raise NotImplementedError
 
-    def check_editable(self, instance):
-        model = type(instance)
-        if not model.objects.editable_by(self.request.user).filter(pk=instance.pk).exists():
-            raise PermissionDenied("This record is outside your scope.")
-
     def _respond(self, instance, status_code):
         instance = self.get_queryset().get(pk=instance.pk)
         self.etag_object = instance
@@ -149,7 +143,7 @@ class ServiceWriteMixin:
 
     def update(self, request, *args, partial=False, **kwargs):
         instance = self.get_object()
-        self.check_editable(instance)
+        ensure_editable(request.user, instance)
         write = self.write_serializer_class(
             instance, data=request.data, partial=partial, context=self.get_serializer_context()
         )
@@ -162,7 +156,7 @@ class ServiceWriteMixin:
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
-        self.check_editable(instance)
+        ensure_editable(request.user, instance)
         self.service_delete(instance, parse_if_match(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

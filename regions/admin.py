@@ -2,45 +2,20 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from agenda.querysets import scope_for
-from config.admin_base import ChangedSinceFilter, MinistryEditsAdmin
-from regions.choices import RegionKind
+from agenda.filters import UpdatedSinceListFilter
+from agenda.scope import scope_for
+from config.admin_base import RegistryAdmin
+from regions.filters import RegionFilterSet, RegionKindListFilter
 from regions.models import Region
 
 
-class LinkedRegionFilter(admin.SimpleListFilter):
-    """Linked to the region or to a region inside it (`linked_within` of the listed model):
-    "Noord-Brabant" includes Brainport Eindhoven, "Zuid" includes Zeeland."""
-
-    title = _("region")
-    parameter_name = "region"
-    kinds = [RegionKind.LANDSDEEL, RegionKind.PROVINCE, RegionKind.CLUSTER]
-
-    def lookups(self, request, model_admin):
-        regions = Region.objects.filter(kind__in=self.kinds).order_by("kind", "name")
-        return [(r.code, f"{r.name} ({r.get_kind_display()})") for r in regions]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        region = Region.objects.filter(code=self.value()).first()
-        if region is None:
-            return queryset.none()
-        return queryset.filter(pk__in=queryset.model.objects.linked_within(region).values("pk"))
-
-
-class AgendaRegionFilter(LinkedRegionFilter):
-    title = _("agenda region")
-    parameter_name = "agenda_region"
-    kinds = [RegionKind.AGENDA_REGION]
-
-
 @admin.register(Region)
-class RegionAdmin(MinistryEditsAdmin):
+class RegionAdmin(RegistryAdmin):
     """Reference data: shown as a tree (breadcrumbs), changed by the ministry only."""
 
     list_display = ["code", "name", "kind", "breadcrumbs", "also_part_of"]
-    list_filter = ["kind", ChangedSinceFilter]
+    filterset_class = RegionFilterSet
+    list_filter = [RegionKindListFilter, UpdatedSinceListFilter]
     search_fields = ["code", "name", "name_en"]
     autocomplete_fields = ["parent", "groups"]
     list_select_related = ["parent__parent__parent"]

@@ -1,11 +1,16 @@
-import django_filters
+from django.utils.translation import gettext_lazy as _
 
-from config.filters import ChoiceListFilter, CodeListFilter
+from config.filters import (
+    ChoiceListFilter,
+    CodeListFilter,
+    FilterSetListFilter,
+    RegistryFilterSet,
+)
 from regions.choices import RegionKind
 from regions.models import Region
 
 
-class RegionFilterSet(django_filters.FilterSet):
+class RegionFilterSet(RegistryFilterSet):
     kind = ChoiceListFilter(
         choices=RegionKind.choices, help_text="Kinds, comma-separated (`province,cluster`)."
     )
@@ -23,7 +28,14 @@ class RegionFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Region
-        fields = ["kind", "parent", "within"]
+        fields = []
 
     def filter_within(self, queryset, name, value):
         return queryset.filter(pk__in=Region.objects.within(*value).values("pk"))
+
+
+class RegionKindListFilter(FilterSetListFilter):
+    title, parameter_name = _("kind"), "kind"
+
+    def lookups(self, request, model_admin):
+        return RegionKind.choices

@@ -2,28 +2,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.models import CodedModel
 from regions.choices import RegionKind
 from regions.querysets import RegionQuerySet
 
 
-class TimeStampedModel(models.Model):
-    """created_at/updated_at for every model of the registry."""
-
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
-
-    class Meta:
-        abstract = True
-
-
-class Region(TimeStampedModel):
+class Region(CodedModel):
     """A place the agenda talks about: the country, a CBS landsdeel, one of the agenda's own
     five regions, a province, a municipality or a cluster/hotspot.
 
     `parent` is the CBS tree; `groups` are the other groupings a region also belongs to (the
     agenda regions, clusters spanning provinces)."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=RegionKind)
@@ -66,9 +56,6 @@ class Region(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
-
-    def natural_key(self):
-        return (self.code,)
 
 
 class RegionClosure(models.Model):

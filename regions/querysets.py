@@ -1,7 +1,9 @@
 from django.db import models
 
+from config.models import CodeQuerySet
 
-class RegionQuerySet(models.QuerySet):
+
+class RegionQuerySet(CodeQuerySet):
     """The region tree questions. Both follow `parent` and `groups` through the closure table,
     so each is one indexed join on SQLite and PostgreSQL."""
 
@@ -21,6 +23,3 @@ class RegionQuerySet(models.QuerySet):
             models.Q(pk__in=model_objects.within(*regions).values("pk"))
             | models.Q(pk__in=model_objects.above(*regions).values("pk"))
         )
-
-    def get_by_natural_key(self, code):
-        return self.get(code=code)

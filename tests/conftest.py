@@ -79,19 +79,22 @@ def small_agenda(tree, parties):
 
 @pytest.fixture
 def users(parties):
-    """One user per role of the scope rule."""
+    """One user per role of the scope rule. Members are not staff: a membership is all it
+    takes to use the admin."""
 
-    def member(username, party, role):
-        user = UserFactory(username=username)
+    def member(username, party, role, **extra):
+        user = UserFactory(username=username, is_staff=False, **extra)
         MembershipFactory(user=user, party=parties[party], role=role)
         return user
 
     return {
         "ministry_editor": member("ez", "EZ", "editor"),
+        "ministry_viewer": member("ez-lezer", "EZ", "viewer"),
         "brabant_editor": member("brabant", "PV30", "editor"),
         "brabant_viewer": member("brabant-lezer", "PV30", "viewer"),
         "holland_editor": member("holland", "PV27", "editor"),
-        "outsider": UserFactory(username="outsider"),
+        "inactive_editor": member("vertrokken", "PV30", "editor", is_active=False),
+        "outsider": UserFactory(username="outsider", is_staff=True),
         "superuser": UserFactory(username="root", is_superuser=True),
     }
 

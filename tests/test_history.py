@@ -1,4 +1,4 @@
-from actions.services import action_move_status, action_update
+from actions.services import action_add_update, action_update
 from tests.factories import ActionFactory
 
 
@@ -7,7 +7,7 @@ def test_history_records_who_and_which_fields(users):
     editor = users["ministry_editor"]
     action = ActionFactory(title="Oud")
     action_update(action=action, user=editor, title="Nieuw")
-    action_move_status(action=action, to="in_progress", user=editor)
+    action_add_update(action=action, status="in_progress", user=editor)
     records = list(action.history.all())  # newest first
     assert [r.history_user for r in records[:2]] == [editor, editor]
     delta = records[1].diff_against(records[2])

@@ -49,7 +49,8 @@ class ActionSerializer(serializers.ModelSerializer):
 
 class ActionWriteSerializer(serializers.ModelSerializer):
     """Writes take plain codes (`"owner": "PV30"`). `status` (with a write-only `note`) is
-    handed to the status service: an illegal move or a missing note is a 400."""
+    handed to the status service: an illegal move or a missing note is a 400. The rules
+    (dates, scope, new actions start as planned) are the services'."""
 
     agreement = CodeField(queryset=Agreement.objects.all())
     owner = CodeField(queryset=Party.objects.all())
@@ -63,17 +64,6 @@ class ActionWriteSerializer(serializers.ModelSerializer):
         model = Action
         fields = [*EDITABLE_FIELDS, "contributors", "status", "note"]
         extra_kwargs = {"code": {"allow_null": True, "required": False}}
-
-    def validate(self, attrs):
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        due = attrs.get("due_date", getattr(self.instance, "due_date", None))
-        if start and due and start > due:
-            raise serializers.ValidationError({"due_date": "The due date precedes the start."})
-        if self.instance is None and attrs.get("status", ActionStatus.PLANNED) != "planned":
-            raise serializers.ValidationError(
-                {"status": "New actions start as planned; move them afterwards."}
-            )
-        return attrs
 
     def create(self, validated_data):
         raise NotImplementedError
@@ -90,9 +80,10 @@ class ActionUpdateSerializer(serializers.ModelSerializer):
         fields = ["id", "created_at", "author", "status_from", "status_to", "progress", "note"]
 
 
-class StatusMoveSerializer(serializers.Serializer):
-    """Input of `POST actions/{id}/updates/`: the new status and why."""
+class ProgressUpdateSerializer(serializers.Serializer):
+    """Input of `POST actions/{id}/updates/`: a status move (with why), or, keeping the
+    status, a new progress and/or a note. Contributors may add the latter."""
 
-    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     progress = serializers.IntegerField(min_value=0, max_value=100, required=False)

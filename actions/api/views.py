@@ -8,11 +8,11 @@ from actions.api.serializers import (
     ActionSerializer,
     ActionUpdateSerializer,
     ActionWriteSerializer,
-    StatusMoveSerializer,
+    ProgressUpdateSerializer,
 )
 from actions.filters import ActionFilterSet
 from actions.models import Action
-from actions.services import action_create, action_delete, action_move_status, action_update
+from actions.services import action_add_update, action_create, action_delete, action_update
 from agenda.models import Party
 from config.viewsets import (
     ETagMixin,
@@ -43,7 +43,6 @@ class ActionViewSet(
         )
 
     def service_create(self, data):
-        data.pop("status", None)
         data.pop("note", None)
         return action_create(user=self.request.user, **data)
 
@@ -60,9 +59,9 @@ class ActionViewSet(
     )
     @extend_schema(
         methods=["POST"],
-        request=StatusMoveSerializer,
+        request=ProgressUpdateSerializer,
         responses={201: ActionUpdateSerializer},
-        summary="Move the status (with a note where needed)",
+        summary="Add a progress update: a status move, or a new progress and/or a note",
     )
     @action(detail=True, methods=["get", "post"])
     def updates(self, request, *args, **kwargs):
@@ -70,17 +69,13 @@ class ActionViewSet(
         if request.method == "GET":
             log = instance.updates.select_related("author")
             return Response(ActionUpdateSerializer(log, many=True).data)
-        self.check_editable(instance)
-        move = StatusMoveSerializer(data=request.data)
+        move = ProgressUpdateSerializer(data=request.data)
         move.is_valid(raise_exception=True)
-        moved = action_move_status(
+        entry = action_add_update(
             action=instance,
-            to=move.validated_data["status"],
-            note=move.validated_data.get("note", ""),
-            progress=move.validated_data.get("progress"),
             user=request.user,
             expected_version=parse_if_match(request),
+            **move.validated_data,
         )
-        self.etag_object = moved
-        entry = moved.updates.select_related("author").first()
+        self.etag_object = entry.action
         return Response(ActionUpdateSerializer(entry).data, status=status.HTTP_201_CREATED)

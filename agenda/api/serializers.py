@@ -12,7 +12,7 @@ from agenda.models import (
     ReviewDecision,
     Theme,
 )
-from agenda.services import EDITABLE_FIELDS
+from agenda.services import BUDGET_LINE_FIELDS, EDITABLE_FIELDS
 from config.fields import CodeField
 from regions.api.serializers import RegionBriefSerializer
 from regions.models import Region
@@ -114,18 +114,28 @@ class AgreementPartyWriteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=AgreementPartyRole.choices)
 
 
+class BudgetLineWriteSerializer(serializers.ModelSerializer):
+    party = CodeField(queryset=Party.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = BudgetLine
+        fields = list(BUDGET_LINE_FIELDS)
+
+
 class AgreementWriteSerializer(serializers.ModelSerializer):
     """Writes take plain codes: `"theme": "MIT"`, `"regions": ["PV30"]`,
-    `"parties": [{"party": "PV30", "role": "lead"}]`."""
+    `"parties": [{"party": "PV30", "role": "lead"}]`. `regions`, `parties` and
+    `budget_lines`, when given, replace the stored set."""
 
     theme = CodeField(queryset=Theme.objects.all())
     regions = CodeField(queryset=Region.objects.all(), many=True, required=False)
     parties = AgreementPartyWriteSerializer(many=True, required=False)
+    budget_lines = BudgetLineWriteSerializer(many=True, required=False)
     supersedes = CodeField(queryset=Agreement.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Agreement
-        fields = [*EDITABLE_FIELDS, "regions", "parties"]
+        fields = [*EDITABLE_FIELDS, "regions", "parties", "budget_lines"]
 
     def validate(self, attrs):
         # Model-level checks (valid period, choices) run in the service's full_clean; the

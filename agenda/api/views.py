@@ -9,7 +9,13 @@ from agenda.api.serializers import (
     ReviewSerializer,
     ThemeSerializer,
 )
-from agenda.filters import AgreementFilterSet, PartyFilterSet
+from agenda.filters import (
+    AgreementFilterSet,
+    GoalFilterSet,
+    PartyFilterSet,
+    ReviewFilterSet,
+    ThemeFilterSet,
+)
 from agenda.models import Agreement, AgreementParty, BudgetLine, Goal, Party, Review, Theme
 from agenda.services import agreement_create, agreement_delete, agreement_update
 from config.viewsets import ETagMixin, HistoryMixin, ServiceWriteMixin, SpreadsheetExportMixin
@@ -32,7 +38,7 @@ class ThemeViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelView
 
     queryset = Theme.objects.select_related("parent")
     serializer_class = ThemeSerializer
-    filterset_class = None
+    filterset_class = ThemeFilterSet
     lookup_field = "code"
     lookup_value_regex = CODE
 
@@ -80,7 +86,7 @@ class ReviewViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelVie
 
     queryset = Review.objects.prefetch_related("decisions__agreement")
     serializer_class = ReviewSerializer
-    filterset_class = None
+    filterset_class = ReviewFilterSet
     lookup_value_regex = r"\d{1,18}"
 
 
@@ -89,6 +95,6 @@ class GoalViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewS
 
     queryset = Goal.objects.prefetch_related("measurements")
     serializer_class = GoalSerializer
-    filterset_class = None
+    filterset_class = GoalFilterSet
     lookup_field = "code"
     lookup_value_regex = CODE

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from django.contrib.auth.models import Group
 
-from actions.services import action_move_status
+from actions.services import action_add_update
 from tests.conftest import require_or_skip
 from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 
@@ -82,7 +82,7 @@ def brabant_world(transactional_db, tree, parties, users):
     own = ActionFactory(
         code="NB-MIT-1", title="MIT-loket Brabant", agreement=nb, owner=parties["PV30"]
     )
-    action_move_status(action=own, to="in_progress", user=users["superuser"])
+    action_add_update(action=own, status="in_progress", user=users["superuser"])
     ActionFactory(
         code="NB-IR-1", title="Investor relations Brabant", agreement=nb_ir, owner=parties["PV30"]
     )

@@ -1,5 +1,4 @@
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -28,12 +27,10 @@ class Command(BaseCommand):
             party = Party.objects.filter(code=party_code).first()
             if party is None:
                 continue
+            # Not staff: the membership alone gives their rights (agenda.backends).
             user, _ = user_model.objects.get_or_create(username=username)
-            user.is_staff = True
             user.set_password(password)
             user.save()
-            group = "Redacteur" if role == "editor" else "Lezer"
-            user.groups.set(Group.objects.filter(name=group))
             Membership.objects.update_or_create(user=user, party=party, defaults={"role": role})
             accounts.append((username, label))
         self.stdout.write(f"Demo accounts (wachtwoord/password: {password}):")
