@@ -1,18 +1,190 @@
 """The shipped fixtures load on an empty migrated database (twice, idempotently) and hold
-what they claim, traceable to shared/reference."""
+the agenda as it stood at the 2016 review (8 June 2016), traceable to shared/reference.
 
+The expected values below are written out from the sources (Kamerstuk 29 697 nrs. 18, 20
+and 23, the 2016 progress presentation, domain-facts.md §9), never read from the fixtures.
+A value that no source states is kept only with an `Aanname:` sentence in its `source` (for
+review decisions, which have no source, in the `note`)."""
+
+import json
+import re
+from collections import Counter
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from actions.models import Action
-from agenda.models import Agreement, BudgetLine, Goal, Party, Review, Theme
+from agenda.models import (
+    Agreement,
+    AgreementParty,
+    BudgetLine,
+    Goal,
+    GoalMeasurement,
+    Party,
+    Review,
+    ReviewDecision,
+    Theme,
+)
 from regions.models import Region
 
-FIXTURES = sorted(str(p) for p in (Path(__file__).parent.parent / "fixtures").glob("*.json"))
+FIXTURE_DIR = Path(__file__).parent.parent / "fixtures"
+FIXTURES = sorted(str(p) for p in FIXTURE_DIR.glob("*.json"))
 DESIGN_THEMES = {"MIT", "DMKB", "VFF", "IR", "SRA", "REG", "KIC", "ACT", "ROM", "NIA"}
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+SNAPSHOT = date(2016, 6, 8)
+ASSUMPTION = re.compile(r"(?:^|[.;:!?)]\s+)Aanname: \S")
+SEED_ONLY = "Aanname: alleen in de voortgangspresentatie 2016, niet geverifieerd."
+
+# Kamerstuk 29 697 nr. 20: "Voor de volgende vijf landsdelen zijn regiospecifieke afspraken
+# geformuleerd". Leads are the provinces that took part in 2014-2015 (Noord-Holland joined
+# in 2016); participants the ROMs in which EZ was a shareholder in 2014-2016 (domain-facts §3).
+REGION_SPECIFIC_2014 = {
+    "MKB-2014-REG-ZUID": ("AG-ZUID", {"PV30", "PV31", "PV29"}, {"BOM", "LIOF"}),
+    "MKB-2014-REG-OOST": ("AG-OOST", {"PV25", "PV23"}, {"OOSTNL"}),
+    "MKB-2014-REG-NOORD": ("AG-NOORD", {"PV20", "PV21", "PV22"}, {"NOM"}),
+    "MKB-2014-REG-ZUIDVLEUGEL": ("AG-ZUIDVLEUGEL", {"PV28"}, {"IQ"}),
+    "MKB-2014-REG-NOORDVLEUGEL": ("AG-NOORDVLEUGEL", {"PV26", "PV24"}, set()),
+}
+AGENDA_REGION_PROVINCES = {
+    "AG-ZUID": {"PV30", "PV31", "PV29"},
+    "AG-OOST": {"PV25", "PV23"},
+    "AG-NOORD": {"PV20", "PV21", "PV22"},
+    "AG-ZUIDVLEUGEL": {"PV28"},
+    "AG-NOORDVLEUGEL": {"PV27", "PV26", "PV24"},
+}
+
+GENERIC_AGREEMENTS = {
+    "MKB-2014-MIT-01",
+    "MKB-2014-DMKB-01",
+    "MKB-2014-VFF-01",
+    "MKB-2014-IR-01",
+    "MKB-2014-SRA-01",
+    "MKB-2014-ROM-01",
+    "MKB-2015-KIC-01",
+    "MKB-2016-ACT-01",
+    "MKB-2016-ROM-01",
+    "MKB-2016-NIA-01",
+}
+# What applies at each province besides the generic agreements: its landsdeel's service plan
+# and region-specific agreements (2014, and their 2016 update), and Noord-Holland's own entry.
+# The 2014 Noordvleugel agreements are the landsdeel's (nr. 20 lists Noord-Holland in it),
+# so they apply there, though Noord-Holland had no role in them before 2016.
+REGIONAL_AGREEMENTS = {
+    "PV20": {"MKB-2014-DMKB-NOORD", "MKB-2014-REG-NOORD", "MKB-2016-REG-NOORD"},
+    "PV21": {"MKB-2014-DMKB-NOORD", "MKB-2014-REG-NOORD", "MKB-2016-REG-NOORD"},
+    "PV22": {"MKB-2014-DMKB-NOORD", "MKB-2014-REG-NOORD", "MKB-2016-REG-NOORD"},
+    "PV23": {"MKB-2014-DMKB-OOST", "MKB-2014-REG-OOST", "MKB-2016-REG-OOST"},
+    "PV25": {"MKB-2014-DMKB-OOST", "MKB-2014-REG-OOST", "MKB-2016-REG-OOST"},
+    "PV24": {
+        "MKB-2014-DMKB-NOORDVLEUGEL",
+        "MKB-2014-REG-NOORDVLEUGEL",
+        "MKB-2016-REG-NOORDVLEUGEL",
+    },
+    "PV26": {
+        "MKB-2014-DMKB-NOORDVLEUGEL",
+        "MKB-2014-REG-NOORDVLEUGEL",
+        "MKB-2016-REG-NOORDVLEUGEL",
+    },
+    "PV27": {
+        "MKB-2014-DMKB-NOORDVLEUGEL",
+        "MKB-2014-REG-NOORDVLEUGEL",
+        "MKB-2016-REG-NOORDVLEUGEL",
+        "MKB-2016-NH-01",
+    },
+    "PV28": {"MKB-2014-DMKB-ZUIDVLEUGEL", "MKB-2014-REG-ZUIDVLEUGEL", "MKB-2016-REG-ZUIDVLEUGEL"},
+    "PV29": {"MKB-2014-DMKB-ZUID", "MKB-2014-REG-ZUID", "MKB-2016-REG-ZUID"},
+    "PV30": {"MKB-2014-DMKB-ZUID", "MKB-2014-REG-ZUID", "MKB-2016-REG-ZUID"},
+    "PV31": {"MKB-2014-DMKB-ZUID", "MKB-2014-REG-ZUID", "MKB-2016-REG-ZUID"},
+}
+GENERIC_ACTIONS = {
+    "MKB-2014-MIT-01-A1",
+    "MKB-2014-MIT-01-A2",
+    "MKB-2014-MIT-01-A3",
+    "MKB-2014-MIT-01-A4",
+    "MKB-2014-VFF-01-A1",
+    "MKB-2014-IR-01-A1",
+    "MKB-2015-KIC-01-A1",
+    "MKB-2014-ROM-01-A1",
+}
+# Per province: the landsdeel's 2015 focus points ("per landsdeel speerpunten") and the
+# province's own action under the 2016 activation function, never a neighbour's.
+REGIONAL_ACTIONS = {
+    "PV20": {"MKB-2014-DMKB-NOORD-A1", "MKB-2016-ACT-01-PV20"},
+    "PV21": {"MKB-2014-DMKB-NOORD-A1", "MKB-2016-ACT-01-PV21"},
+    "PV22": {"MKB-2014-DMKB-NOORD-A1", "MKB-2016-ACT-01-PV22"},
+    "PV23": {"MKB-2014-DMKB-OOST-A1", "MKB-2016-ACT-01-PV23"},
+    "PV24": {"MKB-2014-DMKB-NOORDVLEUGEL-A1", "MKB-2016-ACT-01-PV24"},
+    "PV25": {"MKB-2014-DMKB-OOST-A1", "MKB-2016-ACT-01-PV25"},
+    "PV26": {"MKB-2014-DMKB-NOORDVLEUGEL-A1", "MKB-2016-ACT-01-PV26"},
+    "PV27": {"MKB-2014-DMKB-NOORDVLEUGEL-A1", "MKB-2016-ACT-01-PV27"},
+    "PV28": {"MKB-2014-DMKB-ZUIDVLEUGEL-A1", "MKB-2016-ACT-01-PV28"},
+    "PV29": {"MKB-2014-DMKB-ZUID-A1", "MKB-2016-ACT-01-PV29"},
+    "PV30": {"MKB-2014-DMKB-ZUID-A1", "MKB-2016-ACT-01-PV30"},
+    "PV31": {"MKB-2014-DMKB-ZUID-A1", "MKB-2016-ACT-01-PV31"},
+}
+
+# Every object that keeps a value no source states, written out by hand.
+ASSUMED_AGREEMENTS = {
+    "MKB-2014-VFF-01",  # which ROMs took part
+    "MKB-2014-ROM-01",  # EZ as lead
+    "MKB-2015-KIC-01",  # the reading of "steun provincies (én G32)"
+    "MKB-2016-ACT-01",  # roles
+    "MKB-2016-ROM-01",  # roles
+    "MKB-2016-NIA-01",  # ends with the NIA
+    "MKB-2016-NH-01",  # roles
+    "MKB-2016-REG-ZUID",  # the update as a new version, its status
+    "MKB-2016-REG-OOST",
+    "MKB-2016-REG-NOORD",
+    "MKB-2016-REG-ZUIDVLEUGEL",
+    "MKB-2016-REG-NOORDVLEUGEL",
+}
+ASSUMED_ACTIONS = {
+    "MKB-2014-MIT-01-A1",  # the number of participants has no named document
+    "MKB-2014-MIT-01-A2",  # "in 2015" as 31-12-2015
+    "MKB-2014-DMKB-NOORD-A1",  # owner among the landsdeel's provinces, date
+    "MKB-2014-DMKB-OOST-A1",
+    "MKB-2014-DMKB-ZUID-A1",
+    "MKB-2014-DMKB-ZUIDVLEUGEL-A1",  # date
+    "MKB-2014-DMKB-NOORDVLEUGEL-A1",
+    "MKB-2014-VFF-01-A1",  # owner, contributors, date
+    "MKB-2014-IR-01-A1",  # seed only, date
+    "MKB-2015-KIC-01-A1",  # reading, date
+    "MKB-2014-ROM-01-A1",  # days within the known months
+    *(f"MKB-2016-ACT-01-PV{n}" for n in range(20, 32)),  # one action per province
+}
+ASSUMED_BUDGET_LINES = {
+    ("MKB-2014-MIT-01", 2016, "IPO"),  # the regions' share booked on the IPO
+    ("MKB-2014-MIT-01", 2017, "IPO"),  # derived: total minus the Rijk
+    ("MKB-2014-IR-01", 2015, "NFIA"),  # seed only
+    ("MKB-2016-NIA-01", 2016, "IPO"),  # "de komende 2 jaar" read as 2016-2017
+    ("MKB-2016-NIA-01", 2017, "IPO"),
+}
+ASSUMED_DECISIONS = {
+    # "Verstevigen en verdiepen" read as "continue" per agreement.
+    "MKB-2014-MIT-01",
+    "MKB-2014-DMKB-01",
+    "MKB-2014-VFF-01",
+    "MKB-2014-IR-01",
+    "MKB-2014-SRA-01",
+    "MKB-2015-KIC-01",
+    "MKB-2014-DMKB-NOORD",
+    "MKB-2014-DMKB-OOST",
+    "MKB-2014-DMKB-ZUID",
+    "MKB-2014-DMKB-ZUIDVLEUGEL",
+    "MKB-2014-DMKB-NOORDVLEUGEL",
+    "MKB-2014-ROM-01",  # "complete"
+}
+ASSUMED_MEASUREMENTS = {("PPS-INNOVATIE", 2014)}  # seed only
+SEED_ONLY_OBJECTS = {
+    ("budget", "MKB-2014-IR-01"),
+    ("action", "MKB-2014-IR-01-A1"),
+    ("measurement", "PPS-INNOVATIE"),
+}
 
 
 @pytest.fixture
@@ -24,77 +196,365 @@ def count(model, **filters):
     return model.objects.filter(**filters).count()
 
 
+def codes(queryset):
+    return set(queryset.values_list("code", flat=True))
+
+
+def codes_of(queryset, field):
+    return set(queryset.values_list(field, flat=True))
+
+
+def marked(text):
+    return bool(ASSUMPTION.search(text))
+
+
 def test_fixtures_load_twice_without_duplicates(loaded):
-    before = [m.objects.count() for m in (Region, Party, Theme, Agreement, Action, BudgetLine)]
+    """Loading the fixtures again changes nothing: every record has a natural key."""
+    models = (
+        Region,
+        Party,
+        Theme,
+        Agreement,
+        AgreementParty,
+        Action,
+        BudgetLine,
+        Review,
+        ReviewDecision,
+        Goal,
+        GoalMeasurement,
+    )
+    before = [m.objects.count() for m in models]
     call_command("loaddata", *FIXTURES, verbosity=0)
-    after = [m.objects.count() for m in (Region, Party, Theme, Agreement, Action, BudgetLine)]
-    assert before == after
+    assert [m.objects.count() for m in models] == before
 
 
 def test_reference_regions(loaded):
+    """The CBS tree and the agenda's five regions, which are not the CBS landsdelen:
+    Zeeland is West-Nederland and Zuid, Flevoland Oost-Nederland and Noordvleugel."""
     assert count(Region, kind="province") == 12
     assert count(Region, kind="landsdeel") == 4
     assert count(Region, kind="agenda_region") == 5
     zeeland = Region.objects.get(code="PV29")
     assert (zeeland.iso_code, zeeland.parent.code) == ("NL-ZE", "LD03")
-    above = set(Region.objects.above(zeeland).values_list("code", flat=True))
+    above = codes(Region.objects.above(zeeland))
     assert {"LD03", "AG-ZUID", "NL"} <= above
-    flevoland = set(
-        Region.objects.above(Region.objects.get(code="PV24")).values_list("code", flat=True)
+    assert {"LD02", "AG-NOORDVLEUGEL"} <= codes(
+        Region.objects.above(Region.objects.get(code="PV24"))
     )
-    assert {"LD02", "AG-NOORDVLEUGEL"} <= flevoland
     eindhoven = Region.objects.get(code="brainport-eindhoven")
-    assert "AG-ZUID" in set(Region.objects.above(eindhoven).values_list("code", flat=True))
+    assert "AG-ZUID" in codes(Region.objects.above(eindhoven))
+    for agenda_region, provinces in AGENDA_REGION_PROVINCES.items():
+        inside = Region.objects.within(Region.objects.get(code=agenda_region))
+        assert codes(inside.filter(kind="province")) == provinces, agenda_region
 
 
 def test_reference_parties(loaded):
+    """The ministry, twelve provinces, nine topsectors, the agencies and the ROMs."""
     assert count(Party, kind="topsector") == 9
     assert count(Party, kind="province") == 12
     assert count(Party, kind="ministry") == 1
     for code in ["EZ", "IPO", "MKBNL", "NFIA", "RVO", "KVK", "G32", "NIA", "NOM", "BOM", "IQ"]:
         assert Party.objects.filter(code=code).exists(), code
-    assert set(Party.objects.get(code="NOM").regions.values_list("code", flat=True)) == {
-        "PV20",
-        "PV21",
-        "PV22",
-    }
+    assert codes(Party.objects.get(code="NOM").regions) == {"PV20", "PV21", "PV22"}
 
 
-def test_every_design_theme_has_an_agreement(loaded):
+def test_roms_that_came_later_keep_their_start_and_have_no_2014_2016_role(loaded):
+    """Horizon Flevoland (2019), ROM Utrecht Region (c. 2020) and InWest (2021) did not exist
+    in 2014-2016, and Impuls Zeeland was no EZ ROM then (domain-facts §3, §9)."""
+    starts = {"HORIZON": 2019, "ROMUTR": 2020, "INWEST": 2021}
+    for code, year in starts.items():
+        assert Party.objects.get(code=code).created_at.year == year, code
+    later = ["HORIZON", "ROMUTR", "INWEST", "IMPULS"]
+    assert not AgreementParty.objects.filter(party__code__in=later).exists()
+    assert not Action.objects.filter(owner__code__in=later).exists()
+    assert not Action.objects.filter(contributors__code__in=later).exists()
+
+
+def test_every_design_theme_has_an_agreement_and_the_names_users_know(loaded):
+    """Every theme of the design has an agreement; themes carry the names officials use."""
     assert set(Theme.objects.values_list("code", flat=True)) >= DESIGN_THEMES
     for code in DESIGN_THEMES:
         assert count(Agreement, theme__code=code) >= 1, code
     assert Theme.objects.get(code="MIT").parent.code == "INNOVATIESTIMULERING"
+    assert Theme.objects.get(code="VFF").name == "Vroegefasefinanciering (VFF)"
+    assert Theme.objects.get(code="REG").name == "Regiospecifieke afspraken"
 
 
-def test_agreements_keep_their_invariants_and_sources(loaded):
+def test_titles_use_names_not_codes(loaded):
+    """Titles name regions and ROMs ("Oost", "InnovationQuarter"), not codes ("regio
+    OOSTNL"); running text writes "mkb", not "MKB" (names such as "MKB-innovatiestimulering"
+    aside)."""
+    rom_codes = {"NOM", "OOSTNL", "BOM", "LIOF", "IQ", "IMPULS", "HORIZON", "ROMUTR", "INWEST"}
+    shouting = re.compile(r"\bMKB\b(?!-)")
+    texts = [(a.code, a.title, a.description) for a in Agreement.objects.all()]
+    texts += [(a.code, a.title, a.description) for a in Action.objects.all()]
+    for code, title, description in texts:
+        words = set(re.findall(r"[A-Z0-9-]+", title))
+        assert not words & rom_codes, (code, title)
+        assert not re.search(r"\b(PV\d\d|AG-[A-Z]+|regio [A-Z]{3,})\b", title), (code, title)
+        assert not shouting.search(title), (code, title)
+        assert not shouting.search(description), (code, description)
+        assert "Vroege Fase Financiering" not in title, code
+
+
+def test_agreements_keep_their_invariants(loaded):
+    """Regional agreements have regions and generic ones none; every agreement has parties;
+    the agreements are exactly the generic and region-specific ones listed above."""
     for agreement in Agreement.objects.prefetch_related("regions"):
         has_regions = agreement.regions.exists()
         assert has_regions == (agreement.scope == "regional"), agreement.code
-        assert agreement.source, agreement.code
         assert agreement.party_links.exists(), agreement.code
-    assert all(line.source for line in BudgetLine.objects.all())
+    assert set(Agreement.objects.values_list("code", flat=True)) == (
+        GENERIC_AGREEMENTS | set().union(*REGIONAL_AGREEMENTS.values())
+    )
+
+
+def test_five_region_specific_agreements_per_landsdeel(loaded):
+    """One 2014 agreement per landsdeel (not per ROM), with the landsdeel's provinces as leads,
+    its ROM(s) and EZ as participants, and a description that says its content is unknown."""
+    regional_2014 = Agreement.objects.filter(theme__code="REG", agreed_on__year=2014)
+    assert codes(regional_2014) == set(REGION_SPECIFIC_2014)
+    for code, (agenda_region, leads, roms) in REGION_SPECIFIC_2014.items():
+        agreement = Agreement.objects.get(code=code)
+        assert codes(agreement.regions) == {agenda_region}, code
+        roles = set(agreement.party_links.values_list("party__code", "role"))
+        expected = {(p, "lead") for p in leads} | {(r, "participant") for r in roms}
+        assert roles == expected | {("EZ", "participant")}, code
+        assert agreement.title.startswith("Regiospecifieke afspraken "), code
+        assert "staat niet in de geraadpleegde bronnen" in agreement.description, code
+    old_per_rom = ["MKB-2014-REG-NOM", "MKB-2014-REG-OOSTNL", "MKB-2014-REG-BOM"]
+    assert not Agreement.objects.filter(code__in=old_per_rom).exists()
+
+
+def test_review_2016_adjusts_the_regional_agreements_by_a_superseding_version(loaded):
+    """The 2016 review's "Update van afspraken per regio": each 2014 region-specific agreement
+    has the decision `adjust`, the status `revised`, and one 2016 version that supersedes it,
+    for the same landsdeel. Noord-Holland leads the 2016 Noordvleugel version (it joined in
+    2016)."""
+    review = Review.objects.get(date=SNAPSHOT)
+    adjusted = {d.agreement.code for d in review.decisions.filter(decision="adjust")}
+    assert adjusted == set(REGION_SPECIFIC_2014)
+    assert codes(Agreement.objects.filter(status="revised")) == set(REGION_SPECIFIC_2014)
+    for code, (agenda_region, leads, _roms) in REGION_SPECIFIC_2014.items():
+        (successor,) = Agreement.objects.get(code=code).superseded_by.all()
+        assert successor.code == code.replace("2014", "2016"), code
+        assert (successor.agreed_on, successor.status) == (SNAPSHOT, "active"), code
+        assert codes(successor.regions) == {agenda_region}, code
+        successor_leads = codes_of(successor.party_links.filter(role="lead"), "party__code")
+        assert successor_leads == leads | ({"PV27"} if code.endswith("NOORDVLEUGEL") else set())
+    assert set(
+        Agreement.objects.filter(supersedes__isnull=False).values_list("code", flat=True)
+    ) == {code.replace("2014", "2016") for code in REGION_SPECIFIC_2014}
+    new = {d.agreement.code for d in review.decisions.filter(decision="new")}
+    assert new == {"MKB-2016-ACT-01", "MKB-2016-ROM-01", "MKB-2016-NIA-01", "MKB-2016-NH-01"}
+
+
+def test_noord_holland_has_no_role_before_2016(loaded):
+    """Noord-Holland joined in 2016 ("Landsdekkend: ook Noord Holland"): no party link,
+    action or budget line before then; its 2016 entry and MIT money of 2016 and 2017 stay."""
+    before_2016 = Agreement.objects.filter(created_at__lt=datetime(2016, 1, 1, tzinfo=AMSTERDAM))
+    assert not AgreementParty.objects.filter(party__code="PV27", agreement__in=before_2016).exists()
+    assert not Action.objects.filter(owner__code="PV27", agreement__in=before_2016).exists()
+    assert not Action.objects.filter(contributors__code="PV27", agreement__in=before_2016).exists()
+    assert not BudgetLine.objects.filter(party__code="PV27", year__lt=2016).exists()
+    entry = Agreement.objects.get(code="MKB-2016-NH-01")
+    assert entry.party_links.get(party__code="PV27").role == "lead"
+    money = {
+        (line.year, line.amount)
+        for line in BudgetLine.objects.filter(agreement=entry, party__code="PV27")
+    }
+    assert money == {(2016, Decimal("1000000")), (2017, Decimal("2000000"))}
 
 
 def test_mit_budgets_match_the_sources(loaded):
-    """MIT: € 32 mln in 2014 and € 50 mln in 2015 (Kamerstuk 29 697 nr. 20)."""
-    totals = {}
-    for line in BudgetLine.objects.filter(agreement__code="MKB-2014-MIT-01"):
-        totals[line.year] = totals.get(line.year, 0) + line.amount
-    assert totals[2014] == Decimal("32000000")
-    assert totals[2015] == Decimal("50000000")
-    assert totals[2016] == Decimal("55000000")
+    """MIT: € 32 mln in 2014 and € 50 mln in 2015, split unknown, so no party (Kamerstuk
+    29 697 nr. 20); 2016 € 35 mln Rijk + € 20 mln regions (IPO, 29 Jan 2016); 2017 € 55.75 mln
+    of which € 35 mln Rijk (press, March 2017; Stcrt. 2017, 15825)."""
+    lines = BudgetLine.objects.filter(agreement__code="MKB-2014-MIT-01")
+    by_year = {}
+    for line in lines:
+        by_year.setdefault(line.year, {})[line.party.code if line.party else None] = line.amount
+    assert by_year == {
+        2014: {None: Decimal("32000000")},
+        2015: {None: Decimal("50000000")},
+        2016: {"EZ": Decimal("35000000"), "IPO": Decimal("20000000")},
+        2017: {"EZ": Decimal("35000000"), "IPO": Decimal("20750000")},
+    }
+    assert "niet bekend" in lines.get(year=2014).source
 
 
-def test_actions_reviews_and_goals(loaded):
-    assert count(Action) >= 30
-    assert count(Action, status="done") >= 5
-    opening = Action.objects.get(code="MKB-2014-MIT-01-A1")
-    assert str(opening.completed_on) == "2015-05-19"
-    review = Review.objects.get(date="2016-06-08")
+def test_mit_openings_are_opening_dates(loaded):
+    """MIT 2015 opened 19 May 2015, MIT 2017 on 11 April 2017; 16 March 2017 is the date of
+    publication in the Staatscourant, as is 10 March 2016, and is named so."""
+    assert Action.objects.get(code="MKB-2014-MIT-01-A1").completed_on == date(2015, 5, 19)
+    assert Action.objects.get(code="MKB-2014-MIT-01-A4").completed_on == date(2017, 4, 11)
+    assert not Action.objects.filter(completed_on=date(2017, 3, 16)).exists()
+    publication_2016 = Action.objects.get(code="MKB-2014-MIT-01-A3")
+    assert publication_2016.completed_on == date(2016, 3, 10)
+    assert "gepubliceerd in de Staatscourant" in publication_2016.title
+
+
+def test_kic_support_is_the_provinces_and_g32_marked_as_a_reading(loaded):
+    """The seed's "KIC 2016-2017: steun provincies (én G32) bij uitvoering KIC" is read as: the
+    provinces (IPO) and the G32 support carrying out the KIC; the reading is marked."""
+    kic = Agreement.objects.get(code="MKB-2015-KIC-01")
+    roles = set(kic.party_links.values_list("party__code", "role"))
+    assert roles == {("IPO", "lead"), ("G32", "lead"), ("EZ", "participant")}
+    assert marked(kic.source)
+    assert (kic.valid_from, kic.valid_until) == (date(2016, 1, 1), date(2017, 12, 31))
+    assert Action.objects.get(code="MKB-2015-KIC-01-A1").owner.code == "IPO"
+
+
+def test_investor_relations_cofinanciers_are_not_named(loaded):
+    """The seed counts six co-financiers but names none: no party is booked as one."""
+    ir = Agreement.objects.get(code="MKB-2014-IR-01")
+    assert set(ir.party_links.values_list("party__code", "role")) == {
+        ("EZ", "signatory"),
+        ("IPO", "signatory"),
+        ("MKBNL", "signatory"),
+        ("NFIA", "lead"),
+    }
+    assert not AgreementParty.objects.filter(role="co_financier", agreement=ir).exists()
+    assert not Action.objects.filter(agreement=ir, contributors__isnull=False).exists()
+    assert "zes" in ir.description
+
+
+def test_rom_evaluation_belongs_to_the_2014_agenda(loaded):
+    """The ROM evaluation (Ecorys, Sep 2015 - Mar 2016) was a topic of the 2014 agenda and
+    was sent to Parliament with Kamerstuk 29 697 nr. 23; the 2016 joint commissioning is new."""
+    evaluation = Action.objects.get(code="MKB-2014-ROM-01-A1")
+    assert evaluation.agreement.agreed_on == date(2014, 12, 11)
+    assert evaluation.agreement.status == "fulfilled"
+    assert (evaluation.start_date, evaluation.completed_on) == (date(2015, 9, 1), date(2016, 3, 31))
+    assert not Action.objects.filter(agreement__code="MKB-2016-ROM-01").exists()
+
+
+def test_every_assumed_value_carries_the_mark(loaded):
+    """Exactly the objects listed above carry an `Aanname:` sentence; seed-only figures say so
+    in one wording."""
+    assert {a.code for a in Agreement.objects.all() if marked(a.source)} == ASSUMED_AGREEMENTS
+    assert {a.code for a in Action.objects.all() if marked(a.source)} == ASSUMED_ACTIONS
+    assert {
+        (b.agreement.code, b.year, b.party.code if b.party else None)
+        for b in BudgetLine.objects.select_related("agreement", "party")
+        if marked(b.source)
+    } == ASSUMED_BUDGET_LINES
+    assert {
+        d.agreement.code
+        for d in ReviewDecision.objects.select_related("agreement")
+        if marked(d.note)
+    } == ASSUMED_DECISIONS
+    assert {
+        (m.goal.code, m.year)
+        for m in GoalMeasurement.objects.select_related("goal")
+        if marked(m.source)
+    } == ASSUMED_MEASUREMENTS
+    assert not [r for r in Review.objects.all() if marked(r.source)]
+    assert not [g for g in Goal.objects.all() if marked(g.source)]
+    seed_only = {
+        ("budget", b.agreement.code) for b in BudgetLine.objects.all() if SEED_ONLY in b.source
+    }
+    seed_only |= {("action", a.code) for a in Action.objects.all() if SEED_ONLY in a.source}
+    seed_only |= {
+        ("measurement", m.goal.code) for m in GoalMeasurement.objects.all() if SEED_ONLY in m.source
+    }
+    assert seed_only == SEED_ONLY_OBJECTS
+    every_source = _sources()
+    assert all(SEED_ONLY in text for text in every_source if "niet geverifieerd" in text)
+
+
+def test_no_action_is_overdue_today_and_no_progress_is_guessed(loaded):
+    """No source gives a due date, and none says an action was late: nothing is overdue on
+    today's date. Progress is 100 for done actions and 0 (unknown) otherwise, never a guess."""
+    late_by_source = set()
+    assert codes(Action.objects.overdue(timezone.localdate())) == late_by_source
+    assert not Action.objects.filter(due_date__isnull=False).exists()
+    for action in Action.objects.all():
+        assert action.progress == (100 if action.status == "done" else 0), action.code
+    open_actions = codes(Action.objects.exclude(status="done"))
+    assert open_actions == {f"MKB-2016-ACT-01-PV{n}" for n in range(20, 32)}
+
+
+def test_applies_to_returns_each_province_its_own_agenda(loaded):
+    """applies_to=<province>: the generic agreements plus its landsdeel's, and the generic
+    actions plus its landsdeel's and its own; never another province's action."""
+    for code, regional in REGIONAL_AGREEMENTS.items():
+        province = Region.objects.get(code=code)
+        assert codes(Agreement.objects.applies_to(province)) == GENERIC_AGREEMENTS | regional, code
+        assert (
+            codes(Action.objects.applies_to(province)) == GENERIC_ACTIONS | REGIONAL_ACTIONS[code]
+        ), code
+
+
+def test_per_province_actions_carry_their_province(loaded):
+    """Each province's action under the 2016 activation function has that province as its
+    region, so that it applies there and nowhere else."""
+    for action in Action.objects.filter(agreement__code="MKB-2016-ACT-01"):
+        assert action.region.code == action.owner.code, action.code
+    assert count(Action, agreement__code="MKB-2016-ACT-01") == 12
+
+
+def _sources():
+    models = (Agreement, Action, BudgetLine, Review, Goal, GoalMeasurement)
+    return [source for model in models for source in model.objects.values_list("source", flat=True)]
+
+
+def test_every_source_is_specific(loaded):
+    """Every source is filled in and no source text is copied onto more than three objects."""
+    sources = _sources()
+    assert all(text.strip() for text in sources)
+    assert [text for text, n in Counter(sources).items() if n > 3] == []
+
+
+def test_agreements_past_valid_until_are_not_active(loaded):
+    """An agreement whose validity has ended is not `active`: the KIC 2016-2017 and the NIA
+    (until 31 Dec 2019) have ended."""
+    today = timezone.localdate()
+    assert not Agreement.objects.filter(valid_until__lt=today, status="active").exists()
+    assert codes(Agreement.objects.filter(status="ended")) == {"MKB-2015-KIC-01", "MKB-2016-NIA-01"}
+
+
+def test_created_at_follows_agreed_on_in_amsterdam_time(loaded):
+    """created_at is the day an item was agreed (or appeared), in Europe/Amsterdam time:
+    +01:00 in winter, +02:00 in summer; nothing is changed before it is created. The KIC
+    support has no agreement date: it appeared when the KIC was signed (5 Oct 2015)."""
+    for agreement in Agreement.objects.all():
+        created = timezone.localtime(agreement.created_at, AMSTERDAM).date()
+        assert created == (agreement.agreed_on or date(2015, 10, 5)), agreement.code
+        assert agreement.updated_at >= agreement.created_at, agreement.code
+        for link in agreement.party_links.all():
+            assert link.created_at == agreement.created_at, (agreement.code, link.party.code)
+    for action in Action.objects.select_related("agreement"):
+        assert action.created_at >= action.agreement.created_at, action.code
+        assert action.updated_at >= action.created_at, action.code
+    stamp = re.compile(r'"(created_at|updated_at)": "([^"]+)"')
+    for path in FIXTURE_DIR.glob("*.json"):
+        for _field, value in stamp.findall(path.read_text()):
+            moment = datetime.fromisoformat(value)
+            assert moment.utcoffset() == moment.astimezone(AMSTERDAM).utcoffset(), (
+                path.name,
+                value,
+            )
+
+
+def test_codes_are_plain(loaded):
+    """Codes contain only letters, digits, `-` and `_`; every action has one (its natural
+    key)."""
+    plain = re.compile(r"^[A-Za-z0-9_-]+$")
+    for model in (Region, Party, Theme, Agreement, Action, Goal):
+        for code in model.objects.values_list("code", flat=True):
+            assert plain.match(code), code
+    raw = json.loads((FIXTURE_DIR / "05_actions.json").read_text())
+    assert all(obj["fields"]["code"] for obj in raw)
+
+
+def test_reviews_and_goals(loaded):
+    """The two progress reports as reviews; the WEF rank measured for the right year."""
+    review = Review.objects.get(date=SNAPSHOT)
     assert review.status == "held"
     assert "Noord-Holland" in review.conclusion
-    assert review.decisions.filter(decision="new").count() == 4
+    first = Review.objects.get(date=date(2015, 6, 8))
+    assert "regiospecifieke afspraken" in first.conclusion
     wef = Goal.objects.get(code="WEF-GCI")
     assert wef.lower_is_better
     # The seed labels the 5th place "2014"; it is the 2015-2016 report (domain-facts §0).
