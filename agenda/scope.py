@@ -37,10 +37,6 @@ class UserScope:
     def sees_drafts(self):
         return self.is_member
 
-    @property
-    def is_editor(self):
-        return self.edits_everything or bool(self.editor_party_ids)
-
     def working_area(self):
         """Subquery: the regions inside the working area of the user's editor parties."""
         return Region.objects.filter(

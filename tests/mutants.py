@@ -137,9 +137,13 @@ def code_lines(text):
     return lines
 
 
+# The modules as they were when the run started: edits made meanwhile do not mix in.
+SOURCES = {module: (ROOT / module).read_text() for module in RULE_MODULES}
+
+
 def mutants():
     for module in RULE_MODULES:
-        text = (ROOT / module).read_text()
+        text = SOURCES[module]
         lines = text.splitlines()
         for number in code_lines(text):
             line = lines[number]
@@ -151,13 +155,12 @@ def mutants():
                 indent = line[: len(line) - len(line.lstrip())]
                 yield module, number, line, f"{indent}pass"
     for module, old, new in EXTRA:
-        text = (ROOT / module).read_text()
-        assert old in text, (module, old)
+        assert old in SOURCES[module], (module, old)
         yield module, None, old, new
 
 
 def apply(tree, module, number, line, mutated):
-    text = (ROOT / module).read_text()
+    text = SOURCES[module]
     if number is None:  # an EXTRA mutant: replace the text
         (tree / module).write_text(text.replace(line, mutated, 1))
         return
@@ -226,7 +229,7 @@ def main():
             apply(tree, module, number, line, mutated)
             outcome = run(tree, args.timeout)
         finally:
-            shutil.copy2(ROOT / module, tree / module)
+            (tree / module).write_text(SOURCES[module])
             free.append(tree)
         print(f"{outcome:>9}  {where(module, number)}: {line.strip()}  →  {mutated.strip()}")
         sys.stdout.flush()
