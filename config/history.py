@@ -3,6 +3,7 @@ fields, from what to what."""
 
 from collections import defaultdict
 from contextlib import contextmanager
+from itertools import islice
 
 from rest_framework import serializers
 from simple_history.utils import get_m2m_reverse_field_name
@@ -111,3 +112,40 @@ def recorded_by_next_save(instance):
         yield
     finally:
         del instance.skip_history_when_saving
+
+
+def record_initial_history(models):
+    """A "created" record, dated at the row's `created_at` and attributed to no one, for every
+    row of `models` that has no history yet (rows loaded from fixtures or bulk-created), with
+    its many-to-many links. History then starts where the record did: "as of" a date, "changed
+    since" a review and the first edit's diff all see the loaded state."""
+    for model in models:
+        manager = model.history
+        recorded = manager.values("id")
+        for chunk in _chunks(model._default_manager.exclude(pk__in=recorded).order_by("pk")):
+            for obj in chunk:
+                obj._history_date = obj.created_at
+            records = manager.bulk_history_create(chunk, default_user=None)
+            for field in manager.model._history_m2m_fields:
+                _record_m2m(model, field, chunk, records)
+
+
+def _record_m2m(model, field, objects, records):
+    through = getattr(model, field.name).through
+    source = next(f.name for f in through._meta.fields if f.related_model is model)
+    history_rows = getattr(records[0], field.name).model
+    record_for = {record.id: record for record in records}
+    names = [f.name for f in through._meta.fields]
+    rows = through.objects.filter(**{f"{source}__in": objects})
+    history_rows.objects.bulk_create(
+        history_rows(
+            history=record_for[getattr(row, f"{source}_id")], **{n: getattr(row, n) for n in names}
+        )
+        for row in rows
+    )
+
+
+def _chunks(queryset, size=1000):
+    rows = queryset.iterator(chunk_size=size)
+    while chunk := list(islice(rows, size)):
+        yield chunk

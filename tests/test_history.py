@@ -25,15 +25,29 @@ def test_history_answers_state_as_of_a_date(users):
     assert action.history.as_of(first).title == "Eerst"
 
 
-def test_records_without_history_show_an_empty_log(db):
-    """Fixture loads record no history: their history is empty, not an error."""
+def test_loaded_records_start_their_history_at_creation(db, users):
+    """Loading the fixtures records one "created" entry per row, dated at its `created_at`,
+    by no one, with its links; a reload adds nothing; the first edit then shows its fields."""
     from pathlib import Path
 
     from django.core.management import call_command
 
-    from actions.models import Action
+    from agenda.models import Agreement
+    from agenda.services import agreement_update
     from config.history import history_entries
 
     fixtures = sorted(str(p) for p in (Path(__file__).parent.parent / "fixtures").glob("*.json"))
     call_command("loaddata", *fixtures, verbosity=0)
-    assert history_entries(Action.objects.first()) == []
+    call_command("loaddata", *fixtures, verbosity=0)
+    zuid = Agreement.objects.get(code="MKB-2014-REG-ZUID")
+    [created] = history_entries(zuid)
+    assert (created["type"], created["user"], created["date"]) == ("created", None, zuid.created_at)
+    first = zuid.history.get()
+    assert {r.region.code for r in first.regions.all()} == {"AG-ZUID"}
+    assert {(r.party.code, r.role) for r in first.parties.all()} == set(
+        zuid.party_links.values_list("party__code", "role")
+    )
+    agreement_update(agreement=zuid, user=users["ministry_editor"], title="Zuid, herzien")
+    changed = history_entries(zuid)[0]
+    assert changed["user"] == "ez"
+    assert [c["field"] for c in changed["changes"]] == ["title"]
