@@ -10,6 +10,7 @@ from config.filters import (
     CodeListFilter,
     FilterSetListFilter,
     RegistryFilterSet,
+    RegistryOrderingFilter,
     SearchFilter,
     StrictBooleanFilter,
 )
@@ -18,55 +19,83 @@ from regions.models import Region
 
 class ActionFilterSet(RegistryFilterSet):
     agreement = CodeListFilter(
-        field_name="agreement", queryset=Agreement.objects.all(), help_text="Agreement codes."
+        field_name="agreement",
+        queryset=Agreement.objects.all(),
+        label=_("agreement"),
+        help_text="Agreement codes (see /api/v1/agreements/).",
     )
     theme = CodeListFilter(
         queryset=Theme.objects.all(),
         method="filter_theme",
-        help_text="The agreement's theme; a main theme includes its sub-themes.",
+        label=_("theme"),
+        help_text="The agreement's theme (theme codes, see /api/v1/themes/); a main theme "
+        "includes its sub-themes.",
     )
     owner = CodeListFilter(
-        field_name="owner", queryset=Party.objects.all(), help_text="The owner only."
+        field_name="owner",
+        queryset=Party.objects.all(),
+        label=_("owner"),
+        help_text="The owner only (party codes, see /api/v1/parties/).",
     )
     party = CodeListFilter(
         queryset=Party.objects.all(),
         method="filter_party",
-        help_text="Owner or contributor is one of these parties.",
+        label=_("party"),
+        help_text="Owner or contributor is one of these parties (party codes).",
     )
-    status = ChoiceListFilter(choices=ActionStatus.choices, help_text="Statuses.")
+    status = ChoiceListFilter(
+        choices=ActionStatus.choices, label=_("status"), help_text="Action statuses."
+    )
     region = CodeListFilter(
         queryset=Region.objects.all(),
         method="filter_region",
+        label=_("linked to region"),
         help_text=REGION_HELP + " The action's own region counts, else its agreement's.",
     )
     applies_to = CodeListFilter(
         queryset=Region.objects.all(),
         method="filter_applies_to",
+        label=_("applies to"),
         help_text=APPLIES_TO_HELP + " The action's own region counts, else its agreement's.",
     )
     overdue = StrictBooleanFilter(
         method="filter_overdue",
-        help_text="`true`: due before today and not done/cancelled; `false`: the others.",
+        label=_("overdue"),
+        help_text="`true`: due before today and not done or cancelled; `false`: the others.",
     )
     due_from = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="gte", help_text="Due on or after (YYYY-MM-DD)."
+        field_name="due_date",
+        lookup_expr="gte",
+        label=_("due from"),
+        help_text="Due on or after (YYYY-MM-DD).",
     )
     due_to = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="lte", help_text="Due on or before (YYYY-MM-DD)."
+        field_name="due_date",
+        lookup_expr="lte",
+        label=_("due until"),
+        help_text="Due on or before (YYYY-MM-DD).",
     )
     q = SearchFilter(
         fields=["code", "title", "description", "result"],
-        help_text="Search code, title, description, result.",
+        label=_("search"),
+        help_text="Search code, title, description, result (case-insensitive).",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = RegistryOrderingFilter(
         fields=["id", "code", "title", "status", "progress", "due_date", "updated_at"],
-        help_text="Sort by `id`, `code`, `title`, `status`, `progress`, `due_date`, "
-        "`updated_at`; `-` reverses.",
+        label=_("order by"),
+        help_text="Sort keys, comma-separated; `-` reverses. Ties are broken by `id`.",
     )
 
     class Meta:
         model = Action
         fields = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        # A draft's code is as unknown as a code that does not exist, to those who may not
+        # see drafts.
+        user = getattr(request, "user", None)
+        self.filters["agreement"].extra["queryset"] = Agreement.objects.visible_to(user)
 
     def filter_theme(self, queryset, name, value):
         return filter_themes(queryset, "agreement__theme", value)

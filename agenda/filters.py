@@ -19,14 +19,15 @@ from config.filters import (
     CodeListFilter,
     FilterSetListFilter,
     RegistryFilterSet,
+    RegistryOrderingFilter,
     SearchFilter,
 )
 from regions.choices import RegionKind
 from regions.models import Region
 
 REGION_HELP = (
-    "Linked to one of these regions or to a region inside one (codes, comma-separated; "
-    "the agenda groupings count: `region=AG-ZUID` includes Zeeland)."
+    "Linked to one of these regions or to a region inside one (region codes, see "
+    "/api/v1/regions/; the agenda groupings count: `region=AG-ZUID` includes Zeeland)."
 )
 APPLIES_TO_HELP = (
     "Everything that applies at these regions: generic ones, and those linked to them, to a "
@@ -35,14 +36,17 @@ APPLIES_TO_HELP = (
 
 
 class PartyFilterSet(RegistryFilterSet):
-    kind = ChoiceListFilter(choices=PartyKind.choices, help_text="Kinds, comma-separated.")
+    kind = ChoiceListFilter(choices=PartyKind.choices, label=_("kind"), help_text="Kinds.")
     region = CodeListFilter(
         queryset=Region.objects.all(),
         method="filter_region",
-        help_text="Parties whose working area lies in or inside these regions.",
+        label=_("region"),
+        help_text="Parties whose working area lies in or inside these regions (codes).",
     )
     q = SearchFilter(
-        fields=["code", "name", "abbreviation"], help_text="Search code, name, abbreviation."
+        fields=["code", "name", "abbreviation"],
+        label=_("search"),
+        help_text="Search code, name, abbreviation.",
     )
 
     class Meta:
@@ -72,8 +76,10 @@ class GoalFilterSet(RegistryFilterSet):
 
 
 class MembershipFilterSet(RegistryFilterSet):
-    role = ChoiceListFilter(choices=MembershipRole.choices, help_text="Roles.")
-    party = CodeListFilter(field_name="party", queryset=Party.objects.all(), help_text="Parties.")
+    role = ChoiceListFilter(choices=MembershipRole.choices, label=_("role"), help_text="Roles.")
+    party = CodeListFilter(
+        field_name="party", queryset=Party.objects.all(), label=_("party"), help_text="Parties."
+    )
 
     class Meta:
         model = Membership
@@ -89,33 +95,57 @@ class AgreementFilterSet(RegistryFilterSet):
     theme = CodeListFilter(
         queryset=Theme.objects.all(),
         method="filter_theme",
-        help_text="Theme codes, comma-separated; a main theme includes its sub-themes.",
+        label=_("theme"),
+        help_text="Theme codes (see /api/v1/themes/); a main theme includes its sub-themes.",
     )
-    scope = ChoiceListFilter(choices=AgreementScope.choices, help_text="`generic`, `regional`.")
-    status = ChoiceListFilter(choices=AgreementStatus.choices, help_text="Statuses.")
+    scope = ChoiceListFilter(
+        choices=AgreementScope.choices,
+        label=_("scope"),
+        help_text="`generic` (nationwide) or `regional`.",
+    )
+    status = ChoiceListFilter(
+        choices=AgreementStatus.choices, label=_("status"), help_text="Agreement statuses."
+    )
     party = CodeListFilter(
         queryset=Party.objects.all(),
         method="filter_party",
-        help_text="Agreements to which one of these parties is a party (any role).",
+        label=_("party"),
+        help_text="Agreements to which one of these parties is a party, in any role "
+        "(party codes, see /api/v1/parties/).",
     )
     region = CodeListFilter(
-        queryset=Region.objects.all(), method="filter_region", help_text=REGION_HELP
+        queryset=Region.objects.all(),
+        method="filter_region",
+        label=_("linked to region"),
+        help_text=REGION_HELP,
     )
     applies_to = CodeListFilter(
-        queryset=Region.objects.all(), method="filter_applies_to", help_text=APPLIES_TO_HELP
+        queryset=Region.objects.all(),
+        method="filter_applies_to",
+        label=_("applies to"),
+        help_text=APPLIES_TO_HELP,
     )
     agreed_from = django_filters.DateFilter(
-        field_name="agreed_on", lookup_expr="gte", help_text="Agreed on or after (YYYY-MM-DD)."
+        field_name="agreed_on",
+        lookup_expr="gte",
+        label=_("agreed from"),
+        help_text="Agreed on or after (YYYY-MM-DD).",
     )
     agreed_to = django_filters.DateFilter(
-        field_name="agreed_on", lookup_expr="lte", help_text="Agreed on or before (YYYY-MM-DD)."
+        field_name="agreed_on",
+        lookup_expr="lte",
+        label=_("agreed until"),
+        help_text="Agreed on or before (YYYY-MM-DD).",
     )
     q = SearchFilter(
-        fields=["code", "title", "description"], help_text="Search code, title, description."
+        fields=["code", "title", "description"],
+        label=_("search"),
+        help_text="Search code, title, description (case-insensitive).",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = RegistryOrderingFilter(
         fields=["code", "title", "agreed_on", "status", "updated_at"],
-        help_text="Sort by `code`, `title`, `agreed_on`, `status`, `updated_at`; `-` reverses.",
+        label=_("order by"),
+        help_text="Sort keys, comma-separated; `-` reverses. Ties are broken by `id`.",
     )
 
     class Meta:

@@ -7,15 +7,18 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agenda.choices import AgreementPartyRole, AgreementScope, FundingKind
 from agenda.models import Agreement, AgreementParty, BudgetLine
 from agenda.scope import ensure_editable, scope_for
 from config.concurrency import lock_for_write
+from config.history import record_in_bulk
 from config.services import (
     apply_changes,
     delete_as,
+    history_user,
     refuse_unknown_fields,
     save_as,
     save_new_record,
@@ -37,6 +40,9 @@ EDITABLE_FIELDS = (
     "source",
 )
 BUDGET_LINE_FIELDS = ("year", "amount", "party", "funding", "source")
+# What an action's JSON shows of its agreement (code, title, theme) or what decides where it
+# applies and who sees it (regions, status): when these change, so do its actions.
+SHOWN_WITH_ACTIONS = {"code", "title", "theme", "status"}
 
 
 def validate_agreement_regions(scope, regions):
@@ -195,7 +201,21 @@ def agreement_update(
     _write_related(locked, plan, user)
     save_new_version(locked, user, m2m={"regions": plan.regions} if plan.regions else None)
     ensure_editable(user, locked)
+    if SHOWN_WITH_ACTIONS.intersection(changed) or plan.regions is not None:
+        _touch_actions(locked, user)
     return locked
+
+
+def _touch_actions(agreement, user):
+    """The agreement's actions changed with it: their `updated_at` moves and each gets a
+    history record, so that `updated_since`, ETags and the `changes/` feed show them."""
+    now = timezone.now()
+    actions = agreement.actions.all()
+    actions.update(updated_at=now)
+    touched = list(actions)
+    record_in_bulk(
+        actions.model, touched, changed=True, user=history_user(user), dates=[now] * len(touched)
+    )
 
 
 @transaction.atomic

@@ -1,8 +1,9 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from actions.api.views import ActionViewSet
+from actions.models import Action
 from agenda.api.views import (
     AgreementViewSet,
     GoalViewSet,
@@ -10,11 +11,16 @@ from agenda.api.views import (
     ReviewViewSet,
     ThemeViewSet,
 )
+from agenda.models import Agreement, Goal, Party, Review, Theme
+from config.api_root import APIRootView, IntegrationGuideView, SchemaView
+from config.changes import ChangeFeed, ChangesView
 from regions.api.views import RegionViewSet
+from regions.models import Region
 
 app_name = "api"
 
 router = DefaultRouter()
+router.APIRootView = APIRootView
 router.register("regions", RegionViewSet, basename="region")
 router.register("parties", PartyViewSet, basename="party")
 router.register("themes", ThemeViewSet, basename="theme")
@@ -23,8 +29,23 @@ router.register("actions", ActionViewSet, basename="action")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("goals", GoalViewSet, basename="goal")
 
+# The sync feed covers every public resource, keyed as the API keys it.
+FEED = ChangeFeed(
+    [
+        ("region", Region, "code"),
+        ("party", Party, "code"),
+        ("theme", Theme, "code"),
+        ("agreement", Agreement, "code"),
+        ("action", Action, "id"),
+        ("review", Review, "id"),
+        ("goal", Goal, "code"),
+    ]
+)
+
 urlpatterns = [
     *router.urls,
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("changes/", ChangesView.as_view(feed=FEED), name="changes"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("guide/", IntegrationGuideView.as_view(), name="guide"),
 ]

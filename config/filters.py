@@ -1,17 +1,41 @@
-"""The filter building blocks every FilterSet shares: comma-separated code lists and choice
-lists that refuse unknown values with a 400 naming the parameter (django-filter's backend
-turns form errors into a 400 keyed by the parameter)."""
+"""The filter building blocks every FilterSet shares. Lists of codes and of choices refuse
+unknown values with a 400 naming the parameter (django-filter's backend turns form errors
+into a 400 keyed by the parameter); several values come comma-separated or as a repeated
+parameter (`status=done,planned` = `status=done&status=planned`); codes match regardless of
+case; every ordering ends with `id`, so pages never skip or repeat rows."""
 
 import django_filters
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from django_filters.widgets import CSVWidget
+from drf_spectacular.drainage import set_override
 
 MAX_LIST_ITEMS = 100
+CODE_SCHEMA = {"type": "string", "maxLength": 60}
+
+
+class CommaListWidget(forms.TextInput):
+    """Reads a repeated parameter as one comma-separated value."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        values = getlist(name) if getlist else [data.get(name)]
+        values = [value for value in values if value is not None]
+        return ",".join(values) if values else None
+
+
+def describe(filter_, schema):
+    """The filter's OpenAPI schema, with its help text as the description (an annotated
+    filter otherwise loses it)."""
+    help_text = filter_.extra.get("help_text")
+    set_override(
+        filter_, "field", {**schema, **({"description": str(help_text)} if help_text else {})}
+    )
 
 
 def split_list(value):
@@ -24,7 +48,10 @@ def split_list(value):
 
 
 class CodeListField(forms.CharField):
-    """`PV30,PV31` → the objects with those codes, or a validation error naming the unknown."""
+    """`PV30,pv31` → the objects with those codes (any case), or a validation error naming
+    the unknown ones."""
+
+    widget = CommaListWidget
 
     def __init__(self, *, queryset, **kwargs):
         self.queryset = queryset
@@ -38,8 +65,15 @@ class CodeListField(forms.CharField):
         codes = split_list(value)
         if not codes:
             return None
-        found = {obj.code: obj for obj in self.queryset.filter(code__in=codes)}
-        unknown = [code for code in codes if code not in found]
+        found = {}
+        matches = self.queryset.annotate(code_upper=Upper("code")).filter(
+            code_upper__in=[code.upper() for code in codes]
+        )
+        for obj in matches:
+            # An exact match wins over one that differs only in case.
+            if obj.code_upper not in found or obj.code in codes:
+                found[obj.code_upper] = obj
+        unknown = [code for code in codes if code.upper() not in found]
         if unknown:
             # params, not %-formatting: the codes come from the client and may hold "%".
             raise forms.ValidationError(
@@ -47,11 +81,13 @@ class CodeListField(forms.CharField):
                 code="unknown_code",
                 params={"codes": ", ".join(unknown[:10])},
             )
-        return list(found.values())
+        return list({obj.pk: obj for obj in found.values()}.values())
 
 
 class ChoiceListField(forms.CharField):
     """`planned,in_progress` → the values, each checked against the choices."""
+
+    widget = CommaListWidget
 
     def __init__(self, *, choices, **kwargs):
         self.allowed = [value for value, _label in choices]
@@ -73,7 +109,6 @@ class ChoiceListField(forms.CharField):
         return items or None
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class CodeListFilter(django_filters.Filter):
     """Filters by one or more codes. Without `method`, matches `field_name__in`."""
 
@@ -82,6 +117,7 @@ class CodeListFilter(django_filters.Filter):
     def __init__(self, *args, queryset, **kwargs):
         super().__init__(*args, **kwargs)
         self.extra["queryset"] = queryset
+        describe(self, {"type": "array", "items": CODE_SCHEMA})
 
     def filter(self, qs, value):
         if not value:
@@ -89,13 +125,14 @@ class CodeListFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__in": value}).distinct()
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class ChoiceListFilter(django_filters.Filter):
     field_class = ChoiceListField
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.extra["choices"] = choices
+        values = [value for value, _label in choices]
+        describe(self, {"type": "array", "items": {"type": "string", "enum": values}})
 
     def filter(self, qs, value):
         if not value:
@@ -136,18 +173,86 @@ class StrictBooleanField(forms.CharField):
             raise forms.ValidationError(_("Use true or false."), code="invalid") from None
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        describe(self, {"type": "boolean"})
+
+
+class TimestampField(forms.DateTimeField):
+    """A date or an ISO 8601 moment, as the API writes them (`2016-06-08T10:00:00.000000Z`);
+    a `+` that arrived as a space (an unencoded offset) is read as the `+` it was."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and " " in value.strip() and "T" in value:
+            head, _space, offset = value.strip().rpartition(" ")
+            if offset[:2].isdigit() and parse_datetime(f"{head}+{offset}"):
+                value = f"{head}+{offset}"
+        return super().to_python(value)
+
+
+class TimestampFilter(django_filters.Filter):
+    field_class = TimestampField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        describe(self, {"type": "string", "format": "date-time"})
+
+
+class RepeatableCSVWidget(CSVWidget):
+    """`a,b` and `a&a=b` alike."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        values = getlist(name) if getlist else ([data[name]] if name in data else [])
+        if not values:
+            return None
+        return [item for value in values for item in value.split(",")]
+
+
+class RegistryOrderingFilter(django_filters.OrderingFilter):
+    """`ordering=a,-b` (or repeated): allowed keys only; `id` always decides last, so equal
+    values never make pages skip or repeat rows."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", RepeatableCSVWidget)
+        super().__init__(*args, **kwargs)
+        keys = list(self.param_map)
+        describe(
+            self,
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": keys + [f"-{key}" for key in keys]},
+            },
+        )
+
+    def filter(self, qs, value):
+        ordered = super().filter(qs, value)
+        if value:
+            fields = [f for f in ordered.query.order_by if f.lstrip("-") not in ("id", "pk")]
+            ordered = ordered.order_by(*fields, "id")
+        return ordered
+
+
+def multiple_value_filters(filterset_class):
+    """Names of the filters that take several values (and so may be repeated)."""
+    if filterset_class is None:
+        return set()
+    kinds = (CodeListFilter, ChoiceListFilter, django_filters.OrderingFilter)
+    return {name for name, f in filterset_class.base_filters.items() if isinstance(f, kinds)}
 
 
 class RegistryFilterSet(django_filters.FilterSet):
     """What every FilterSet offers: the rows changed since a moment (for syncing copies)."""
 
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = TimestampFilter(
         field_name="updated_at",
         lookup_expr="gte",
-        help_text="Changed at or after this moment (ISO 8601, a date or a date and time).",
+        label=_("changed since"),
+        help_text="Changed at or after this moment: a date (`2016-06-08`) or an ISO 8601 "
+        "moment as the API writes them (`2016-06-08T10:00:00.000000Z`).",
     )
 
 

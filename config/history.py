@@ -120,14 +120,22 @@ def record_initial_history(models):
     its many-to-many links. History then starts where the record did: "as of" a date, "changed
     since" a review and the first edit's diff all see the loaded state."""
     for model in models:
-        manager = model.history
-        recorded = manager.values("id")
+        recorded = model.history.values("id")
         for chunk in _chunks(model._default_manager.exclude(pk__in=recorded).order_by("pk")):
-            for obj in chunk:
-                obj._history_date = obj.created_at
-            records = manager.bulk_history_create(chunk, default_user=None)
-            for field in manager.model._history_m2m_fields:
-                _record_m2m(model, field, chunk, records)
+            record_in_bulk(model, chunk, changed=False, dates=[obj.created_at for obj in chunk])
+
+
+def record_in_bulk(model, objects, *, changed, user=None, dates=None):
+    """History records for many rows at once ("changed" or "created"), as their saves would
+    have written them: the row's fields and its many-to-many links, by `user`."""
+    if not objects:
+        return
+    for obj, date in zip(objects, dates or [None] * len(objects), strict=True):
+        if date is not None:
+            obj._history_date = date
+    records = model.history.bulk_history_create(objects, update=changed, default_user=user)
+    for field in model.history.model._history_m2m_fields:
+        _record_m2m(model, field, objects, records)
 
 
 def _record_m2m(model, field, objects, records):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -46,14 +47,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETags for lists (from their content) and 304s for If-None-Match on every GET.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.middleware.APITimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,6 +112,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -116,6 +122,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+
+# The shipped fixtures are the agenda as it stood at the review of 8 June 2016; pages and
+# the API root say so. A deployment that keeps live data sets it empty.
+AGENDA_SNAPSHOT_DATE = env.str("AGENDA_SNAPSHOT_DATE", default="2016-06-08")
 
 # Rights come from memberships alone (agenda.backends); passwords are checked as Django does.
 AUTHENTICATION_BACKENDS = ["agenda.backends.MembershipBackend"]
@@ -133,6 +143,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Request bodies are JSON only: a form or multipart body is a 415, never a guess.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "config.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.ContentNegotiation",
+    # Timestamps in UTC with a Z and always microseconds (config.middleware activates UTC
+    # for the API), so every client parses them the same way.
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "config.schema.RegistryAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
@@ -148,6 +168,7 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "OAS_VERSION": "3.1.0",
     "TITLE": "MKB-samenwerkingsagenda registry API",
     "DESCRIPTION": (
         "The agreements and actions of the MKB samenwerkingsagenda (EZ, provinces, ROMs, "
@@ -163,6 +184,7 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "actions.choices.ActionStatus",
         "AgreementStatusEnum": "agenda.choices.AgreementStatus",
         "ReviewStatusEnum": "agenda.choices.ReviewStatus",
+        "ChangeKindEnum": ["created", "changed", "deleted"],
     },
 }
 
@@ -172,3 +194,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Readers that walk by time (`changes/`, `?cursor=`) see a change once every transaction that
+# could still commit an earlier one has ended; without PostgreSQL's view of open
+# transactions, after this many seconds.
+CHANGES_SETTLE_SECONDS = env.int("CHANGES_SETTLE_SECONDS", default=5)
+
+# CORS: anyone's browser may read the public API (no credentials, reads only); writes need a
+# token, which a browser page of another origin never gets from us.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "content-type"]

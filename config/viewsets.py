@@ -1,56 +1,126 @@
-"""Viewset mixins every API endpoint shares: ETags and If-Match, CSV streaming, writes
-through the services, the history endpoint."""
+"""What every API endpoint shares: strict input, ETags and preconditions, CSV/XLSX exports of
+lists, writes through the services, the paginated history."""
 
+import hashlib
+import json
+
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import renderers, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agenda.scope import ensure_editable, scope_for
-from config.exports import (
-    EXPORTERS,
-    XLSX_TYPE,
-    csv_lines,
-    header_for,
-    serialized_rows,
-    xlsx_workbook_file,
-)
+from config.api import PreconditionFailed
+from config.exports import EXPORTERS, XLSX_TYPE, header_for, serialized_rows
+from config.filters import multiple_value_filters
 from config.history import HistoryEntrySerializer, history_entries
+
+PAGINATION_PARAMETERS = {"page", "page_size", "cursor"}
+ALWAYS_ALLOWED = {"format"}
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Lets content negotiation accept `?format=csv` / `Accept: text/csv`. Lists are exported
-    by `SpreadsheetExportMixin`; this renders a single object as a one-row sheet."""
+    """Lets content negotiation accept `?format=csv` / `Accept: text/csv` on lists; the list
+    itself is streamed by `RegistryViewSetMixin.list`."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if not isinstance(data, dict):
-            return b""
-        return "".join(csv_lines(list(data), [data])).encode("utf-8")
+        return b""  # only errors come here, and they are rendered as JSON
 
 
-class XLSXRenderer(renderers.BaseRenderer):
+class XLSXRenderer(CSVRenderer):
     media_type = XLSX_TYPE
     format = "xlsx"
     charset = None
     render_style = "binary"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if not isinstance(data, dict):
-            return b""
-        return xlsx_workbook_file(list(data), [data]).read()
+
+def etag_of(data):
+    """A strong ETag from the JSON representation: it changes whenever the representation
+    does (a renamed theme changes every agreement under it), whatever the row's version."""
+    canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
-class SpreadsheetExportMixin:
-    """`?format=csv` or `?format=xlsx` on a list (or the matching Accept header): the whole
-    filtered list, with the columns of the JSON list (config.exports)."""
+def if_match_tags(request):
+    """The entity tags of `If-Match` (RFC 9110): None when absent, {"*"} for any, else the
+    set of strong tags (weak tags never match in the strong comparison)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = {tag.strip() for tag in header.split(",") if tag.strip()}
+    if "*" in tags:
+        return {"*"}
+    return {tag for tag in tags if tag.startswith('"') and tag.endswith('"') and len(tag) > 1}
+
+
+class RegistryViewSetMixin:
+    """Strict input, exports of lists and honest ETags, for every endpoint.
+
+    - A query parameter the endpoint does not know is a 400 naming it; a parameter given
+      twice means "any of" where it takes a list (`status=done&status=planned`), else 400.
+    - Lists export with `?format=csv|xlsx` (the JSON list's columns); elsewhere those formats
+      are 406.
+    - A single object's response carries an ETag computed from its JSON; lists get theirs
+      from ConditionalGetMiddleware. `If-None-Match` → 304 (the middleware).
+    """
+
+    def get_object(self):
+        """Codes match regardless of case (`mkb-2014-mit-01` finds `MKB-2014-MIT-01`)."""
+        try:
+            return super().get_object()
+        except Http404:
+            if self.lookup_field != "code":
+                raise
+            value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+            queryset = self.filter_queryset(self.get_queryset())
+            obj = get_object_or_404(queryset, code__iexact=value)
+            self.check_object_permissions(self.request, obj)
+            return obj
 
     def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer(), XLSXRenderer()]
+        if getattr(self, "action", None) == "list":
+            return [*super().get_renderers(), CSVRenderer(), XLSXRenderer()]
+        return super().get_renderers()
+
+    def allowed_query_parameters(self):
+        allowed = set(ALWAYS_ALLOWED)
+        if self.action == "list":
+            allowed |= PAGINATION_PARAMETERS
+            if self.filterset_class is not None:
+                allowed |= set(self.filterset_class.base_filters)
+        elif self.action in ("history", "updates") and self.request.method == "GET":
+            allowed |= {"page", "page_size"}
+        return allowed
+
+    def check_query_parameters(self, request):
+        params = request.query_params
+        allowed = self.allowed_query_parameters()
+        unknown = sorted(name for name in params if name not in allowed)
+        errors = {name: [_("Unknown parameter.")] for name in unknown[:20]}
+        multiple = multiple_value_filters(self.filterset_class) if self.action == "list" else set()
+        for name in params:
+            if name in allowed and name not in multiple and len(params.getlist(name)) > 1:
+                errors[name] = [_("Given more than once; this parameter takes one value.")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def initial(self, request, *args, **kwargs):
+        # A method the endpoint does not have is a 405 for everyone, before authentication.
+        if request.method.lower() not in self.http_method_names or not hasattr(
+            self, request.method.lower()
+        ):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+        self.check_query_parameters(request)
 
     def list(self, request, *args, **kwargs):
         export = EXPORTERS.get(getattr(request.accepted_renderer, "format", None))
@@ -62,71 +132,49 @@ class SpreadsheetExportMixin:
         return export(header, rows, self.basename)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are always JSON, whatever format the client asked for.
         renderer = getattr(request, "accepted_renderer", None)
         if response.status_code >= 400 and getattr(renderer, "format", None) in EXPORTERS:
+            # Errors are always JSON, whatever format the client asked for.
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)
-
-
-def parse_if_match(request):
-    """The version a writer read, from `If-Match: "3"` (None when absent or `*`). A value that
-    is no version of ours can never match: -1."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return None
-    value = header.strip()
-    if value == "*":
-        return None
-    value = value.removeprefix("W/").strip('"')
-    return int(value) if value.isdigit() and len(value) < 10 else -1
-
-
-def etag_for(instance):
-    version = getattr(instance, "version", None)
-    if version is not None:
-        return f'"{version}"'
-    return f'W/"{int(instance.updated_at.timestamp() * 1_000_000)}"'
-
-
-class ETagMixin:
-    """Every single-object response carries an ETag: the row's `version` where it has one
-    (writes check it against If-Match), else its last change."""
-
-    def get_object(self):
-        obj = super().get_object()
-        self.etag_object = obj
-        return obj
-
-    def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        obj = getattr(self, "etag_object", None)
-        if obj is not None and response.status_code < 300 and request.method != "DELETE":
-            response["ETag"] = etag_for(obj)
+        single = self.action in ("retrieve", "create", "update", "partial_update")
+        if single and response.status_code in (200, 201) and isinstance(response.data, dict):
+            response["ETag"] = etag_of(response.data)
         return response
 
 
 class ServiceWriteMixin:
     """Create/update/delete through the app's services, never the serializer: the write
-    serializer validates codes and shapes, the service validates the rules, locks the row,
-    checks `If-Match` and the scope, and records the change. Responses use the read
-    serializer and carry the new ETag."""
+    serializer validates codes and shapes, the service validates the rules, locks the row and
+    checks the scope, and records the change. `If-Match` is checked against the current
+    representation under the same row lock. Responses use the read serializer."""
 
     write_serializer_class = None
 
     def service_create(self, data):
         raise NotImplementedError
 
-    def service_update(self, instance, data, expected_version):
+    def service_update(self, instance, data):
         raise NotImplementedError
 
-    def service_delete(self, instance, expected_version):
+    def service_delete(self, instance):
         raise NotImplementedError
+
+    def locked_for_write(self, instance):
+        """The row, locked until the transaction ends, after `If-Match` (if sent) matched."""
+        locked = self.get_queryset().select_for_update(of=("self",)).get(pk=instance.pk)
+        tags = if_match_tags(self.request)
+        if tags is not None and "*" not in tags:
+            current = etag_of(self.get_serializer(locked).data)
+            if current not in tags:
+                exc = PreconditionFailed()
+                exc.etag = current
+                raise exc
+        return locked
 
     def _respond(self, instance, status_code):
         instance = self.get_queryset().get(pk=instance.pk)
-        self.etag_object = instance
         return Response(self.get_serializer(instance).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
@@ -148,7 +196,9 @@ class ServiceWriteMixin:
             instance, data=request.data, partial=partial, context=self.get_serializer_context()
         )
         write.is_valid(raise_exception=True)
-        instance = self.service_update(instance, write.validated_data, parse_if_match(request))
+        with transaction.atomic():
+            locked = self.locked_for_write(instance)
+            instance = self.service_update(locked, write.validated_data)
         return self._respond(instance, status.HTTP_200_OK)
 
     def partial_update(self, request, *args, **kwargs):
@@ -157,13 +207,14 @@ class ServiceWriteMixin:
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
         ensure_editable(request.user, instance)
-        self.service_delete(instance, parse_if_match(request))
+        with transaction.atomic():
+            self.service_delete(self.locked_for_write(instance))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class HistoryMixin:
-    """`GET …/{key}/history/`: the recorded changes, newest first. Who made them is shown to
-    members only."""
+    """`GET …/{key}/history/`: the recorded changes, newest first, paginated like every list.
+    Who made them is shown to members only."""
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -173,4 +224,5 @@ class HistoryMixin:
         if not scope_for(request.user).sees_drafts:
             for entry in entries:
                 entry["user"] = None
-        return Response(HistoryEntrySerializer(entries, many=True).data)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)

@@ -12,16 +12,20 @@ from regions.models import Region
 
 class RegionFilterSet(RegistryFilterSet):
     kind = ChoiceListFilter(
-        choices=RegionKind.choices, help_text="Kinds, comma-separated (`province,cluster`)."
+        choices=RegionKind.choices,
+        label=_("kind"),
+        help_text="Kinds, comma-separated (`province,cluster`).",
     )
     parent = CodeListFilter(
         field_name="parent",
         queryset=Region.objects.all(),
+        label=_("parent"),
         help_text="Direct children of these regions (codes, comma-separated).",
     )
     within = CodeListFilter(
         queryset=Region.objects.all(),
         method="filter_within",
+        label=_("within"),
         help_text="These regions and every region inside them, following the CBS tree and "
         "the agenda groupings (`within=AG-ZUID` includes Zeeland).",
     )

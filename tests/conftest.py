@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.test.client import Client
 
 from tests.factories import MembershipFactory, PartyFactory, RegionFactory, UserFactory
 
@@ -106,6 +107,12 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def changes_settle_at_once(settings):
+    """Tests write and read in the same second: no settle lag (tests of the lag set it)."""
+    settings.CHANGES_SETTLE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Throttle counters live in the cache: every test starts with none."""
     from django.core.cache import cache
@@ -135,3 +142,71 @@ def token_client():
         return client
 
     return make
+
+
+# --- every API response the suite sees must match the published schema ----------------
+
+NOT_IN_SCHEMA = {"/api/v1/", "/api/v1/schema/", "/api/v1/docs/", "/api/v1/guide/"}
+
+
+class _SchemaResponse:
+    """What openapi-core reads of a response; streamed bodies are read once and kept."""
+
+    def __init__(self, response, body):
+        self.status_code = response.status_code
+        self.content_type = response.get("Content-Type", "")
+        self.headers = dict(response.headers)
+        text = self.content_type.startswith(("text/", "application/json"))
+        self.data = body.decode("utf-8") if text else body
+
+
+@pytest.fixture(scope="session")
+def openapi_spec(django_db_setup, django_db_blocker):
+    from openapi_core import OpenAPI
+
+    with django_db_blocker.unblock():
+        spec = Client().get("/api/v1/schema/?format=json").json()
+    return OpenAPI.from_dict(spec)
+
+
+@pytest.fixture(autouse=True)
+def every_api_response_matches_the_schema(request, monkeypatch):
+    """Wraps the test client: each response under /api/v1/ is validated against the OpenAPI
+    schema the server publishes, so the two cannot drift apart. Paths and methods that do not
+    exist (the JSON 404/405) are not in the schema by definition."""
+    if "openapi_spec" in request.fixturenames or request.node.get_closest_marker("no_schema"):
+        yield
+        return
+    from openapi_core.contrib.django import DjangoOpenAPIRequest
+    from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+
+    original = Client.request
+    state = {}
+
+    def validating_request(self, **kwargs):
+        response = original(self, **kwargs)
+        path = kwargs.get("PATH_INFO", "")
+        if not path.startswith("/api/v1/") or path in NOT_IN_SCHEMA:
+            return response
+        if response.status_code in (404, 405) and response.resolver_match is None:
+            return response
+        if "spec" not in state:
+            state["spec"] = request.getfixturevalue("openapi_spec")
+        if response.streaming:
+            body = b"".join(response.streaming_content)
+            response.streaming_content = [body]
+        else:
+            body = response.content
+        try:
+            state["spec"].validate_response(
+                DjangoOpenAPIRequest(response.wsgi_request), _SchemaResponse(response, body)
+            )
+        except (PathNotFound, OperationNotFound):
+            # Paths and methods that do not exist (404, 405) and CORS preflights are no
+            # operations of the schema.
+            if response.status_code not in (404, 405) and kwargs["REQUEST_METHOD"] != "OPTIONS":
+                raise
+        return response
+
+    monkeypatch.setattr(Client, "request", validating_request)
+    yield

@@ -366,7 +366,7 @@ def test_api_action_links_are_own_parties_and_own_area(
     else:
         assert action.version == 1
         if field:
-            assert response.json()["field"] == field
+            assert list(response.json()["errors"]) == [field]
 
 
 def test_contributors_set_by_others_stay(token_client, users, world, parties):

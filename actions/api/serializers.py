@@ -5,7 +5,8 @@ from actions.models import Action, ActionUpdate
 from actions.services import EDITABLE_FIELDS
 from agenda.api.serializers import AgreementBriefSerializer, PartyBriefSerializer
 from agenda.models import Agreement, Party
-from config.fields import CodeField
+from agenda.scope import scope_for
+from config.fields import CodeField, StrictSerializerMixin
 from regions.api.serializers import RegionBriefSerializer
 from regions.models import Region
 
@@ -47,7 +48,7 @@ class ActionSerializer(serializers.ModelSerializer):
         return action.agreement.theme.code
 
 
-class ActionWriteSerializer(serializers.ModelSerializer):
+class ActionWriteSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     """Writes take plain codes (`"owner": "PV30"`). `status` (with a write-only `note`) is
     handed to the status service: an illegal move or a missing note is a 400. The rules
     (dates, scope, new actions start as planned) are the services'."""
@@ -73,14 +74,22 @@ class ActionWriteSerializer(serializers.ModelSerializer):
 
 
 class ActionUpdateSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    """A progress-log entry. Who wrote it is shown to members only, as in `history/`."""
+
+    author = serializers.SerializerMethodField()
 
     class Meta:
         model = ActionUpdate
         fields = ["id", "created_at", "author", "status_from", "status_to", "progress", "note"]
 
+    def get_author(self, entry) -> str | None:
+        request = self.context.get("request")
+        if entry.author is None or not scope_for(getattr(request, "user", None)).sees_drafts:
+            return None
+        return entry.author.get_username()
 
-class ProgressUpdateSerializer(serializers.Serializer):
+
+class ProgressUpdateSerializer(StrictSerializerMixin, serializers.Serializer):
     """Input of `POST actions/{id}/updates/`: a status move (with why), or, keeping the
     status, a new progress and/or a note. Contributors may add the latter."""
 

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -14,21 +15,14 @@ from actions.filters import ActionFilterSet
 from actions.models import Action
 from actions.services import action_add_update, action_create, action_delete, action_update
 from agenda.models import Party
-from config.viewsets import (
-    ETagMixin,
-    HistoryMixin,
-    ServiceWriteMixin,
-    SpreadsheetExportMixin,
-    parse_if_match,
-)
+from config.viewsets import HistoryMixin, RegistryViewSetMixin, ServiceWriteMixin
 
 
-class ActionViewSet(
-    HistoryMixin, ServiceWriteMixin, SpreadsheetExportMixin, ETagMixin, viewsets.ModelViewSet
-):
+class ActionViewSet(HistoryMixin, ServiceWriteMixin, RegistryViewSetMixin, viewsets.ModelViewSet):
     """Actions (acties) under the agreements. Status moves go through the status service, by
     `PATCH {"status": …, "note": …}` or `POST …/updates/`."""
 
+    queryset = Action.objects.all()  # for the schema's id type; get_queryset scopes it
     serializer_class = ActionSerializer
     write_serializer_class = ActionWriteSerializer
     filterset_class = ActionFilterSet
@@ -46,13 +40,11 @@ class ActionViewSet(
         data.pop("note", None)
         return action_create(user=self.request.user, **data)
 
-    def service_update(self, instance, data, expected_version):
-        return action_update(
-            action=instance, user=self.request.user, expected_version=expected_version, **data
-        )
+    def service_update(self, instance, data):
+        return action_update(action=instance, user=self.request.user, **data)
 
-    def service_delete(self, instance, expected_version):
-        action_delete(action=instance, user=self.request.user, expected_version=expected_version)
+    def service_delete(self, instance):
+        action_delete(action=instance, user=self.request.user)
 
     @extend_schema(
         methods=["GET"], responses=ActionUpdateSerializer(many=True), summary="Progress log"
@@ -67,15 +59,13 @@ class ActionViewSet(
     def updates(self, request, *args, **kwargs):
         instance = self.get_object()
         if request.method == "GET":
-            log = instance.updates.select_related("author")
-            return Response(ActionUpdateSerializer(log, many=True).data)
+            page = self.paginate_queryset(instance.updates.select_related("author"))
+            data = ActionUpdateSerializer(page, many=True, context={"request": request}).data
+            return self.get_paginated_response(data)
         move = ProgressUpdateSerializer(data=request.data)
         move.is_valid(raise_exception=True)
-        entry = action_add_update(
-            action=instance,
-            user=request.user,
-            expected_version=parse_if_match(request),
-            **move.validated_data,
-        )
-        self.etag_object = entry.action
-        return Response(ActionUpdateSerializer(entry).data, status=status.HTTP_201_CREATED)
+        with transaction.atomic():
+            locked = self.locked_for_write(instance)
+            entry = action_add_update(action=locked, user=request.user, **move.validated_data)
+        data = ActionUpdateSerializer(entry, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)

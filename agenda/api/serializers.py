@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agenda.choices import AgreementPartyRole
@@ -13,7 +14,7 @@ from agenda.models import (
     Theme,
 )
 from agenda.services import BUDGET_LINE_FIELDS, EDITABLE_FIELDS
-from config.fields import CodeField
+from config.fields import CodeField, StrictSerializerMixin
 from regions.api.serializers import RegionBriefSerializer
 from regions.models import Region
 
@@ -40,6 +41,7 @@ class AgreementBriefSerializer(serializers.ModelSerializer):
 
 class PartySerializer(serializers.ModelSerializer):
     regions = RegionBriefSerializer(many=True, read_only=True)
+    website = serializers.SerializerMethodField()
 
     class Meta:
         model = Party
@@ -53,6 +55,10 @@ class PartySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field({"type": ["string", "null"], "format": "uri"})
+    def get_website(self, party):
+        return party.website or None
 
 
 class ThemeSerializer(serializers.ModelSerializer):
@@ -109,12 +115,12 @@ class AgreementSerializer(serializers.ModelSerializer):
         ]
 
 
-class AgreementPartyWriteSerializer(serializers.Serializer):
+class AgreementPartyWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     party = CodeField(queryset=Party.objects.all())
     role = serializers.ChoiceField(choices=AgreementPartyRole.choices)
 
 
-class BudgetLineWriteSerializer(serializers.ModelSerializer):
+class BudgetLineWriteSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     party = CodeField(queryset=Party.objects.all(), allow_null=True, required=False)
 
     class Meta:
@@ -122,7 +128,7 @@ class BudgetLineWriteSerializer(serializers.ModelSerializer):
         fields = list(BUDGET_LINE_FIELDS)
 
 
-class AgreementWriteSerializer(serializers.ModelSerializer):
+class AgreementWriteSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     """Writes take plain codes: `"theme": "MIT"`, `"regions": ["PV30"]`,
     `"parties": [{"party": "PV30", "role": "lead"}]`. `regions`, `parties` and
     `budget_lines`, when given, replace the stored set."""
@@ -162,6 +168,7 @@ class ReviewDecisionSerializer(serializers.ModelSerializer):
 
 class ReviewSerializer(serializers.ModelSerializer):
     decisions = ReviewDecisionSerializer(many=True, read_only=True)
+    snapshot = serializers.SerializerMethodField()
 
     class Meta:
         model = Review
@@ -177,6 +184,15 @@ class ReviewSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(
+        {
+            "type": ["object", "null"],
+            "description": "Counts frozen when the review was held (null before).",
+        }
+    )
+    def get_snapshot(self, review):
+        return review.snapshot
 
 
 class GoalMeasurementSerializer(serializers.ModelSerializer):

@@ -16,14 +16,23 @@ from agenda.filters import (
     ReviewFilterSet,
     ThemeFilterSet,
 )
-from agenda.models import Agreement, AgreementParty, BudgetLine, Goal, Party, Review, Theme
+from agenda.models import (
+    Agreement,
+    AgreementParty,
+    BudgetLine,
+    Goal,
+    Party,
+    Review,
+    ReviewDecision,
+    Theme,
+)
 from agenda.services import agreement_create, agreement_delete, agreement_update
-from config.viewsets import ETagMixin, HistoryMixin, ServiceWriteMixin, SpreadsheetExportMixin
+from config.viewsets import HistoryMixin, RegistryViewSetMixin, ServiceWriteMixin
 
 CODE = r"[^/\x00]{1,40}"  # NUL can never be in a code (and PostgreSQL refuses it)
 
 
-class PartyViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class PartyViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The parties of the agenda: ministry, provinces, ROMs, topsectors, agencies."""
 
     queryset = Party.objects.prefetch_related("regions")
@@ -33,7 +42,7 @@ class PartyViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelView
     lookup_value_regex = CODE
 
 
-class ThemeViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class ThemeViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The agenda's themes (MIT, VFF, …) and the four main themes they sit under."""
 
     queryset = Theme.objects.select_related("parent")
@@ -44,7 +53,7 @@ class ThemeViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelView
 
 
 class AgreementViewSet(
-    HistoryMixin, ServiceWriteMixin, SpreadsheetExportMixin, ETagMixin, viewsets.ModelViewSet
+    HistoryMixin, ServiceWriteMixin, RegistryViewSetMixin, viewsets.ModelViewSet
 ):
     """Agreements (afspraken). Anonymous readers see everything but drafts; writes need a
     token or session and obey the scope rule."""
@@ -64,33 +73,37 @@ class AgreementViewSet(
                 Prefetch("party_links", AgreementParty.objects.select_related("party")),
                 Prefetch("budget_lines", BudgetLine.objects.select_related("party")),
             )
-            .order_by("code")
+            .order_by("code", "id")
         )
 
     def service_create(self, data):
         return agreement_create(user=self.request.user, **data)
 
-    def service_update(self, instance, data, expected_version):
-        return agreement_update(
-            agreement=instance, user=self.request.user, expected_version=expected_version, **data
-        )
+    def service_update(self, instance, data):
+        return agreement_update(agreement=instance, user=self.request.user, **data)
 
-    def service_delete(self, instance, expected_version):
-        agreement_delete(
-            agreement=instance, user=self.request.user, expected_version=expected_version
-        )
+    def service_delete(self, instance):
+        agreement_delete(agreement=instance, user=self.request.user)
 
 
-class ReviewViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class ReviewViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Reviews (herijkingen) with their decisions per agreement."""
 
-    queryset = Review.objects.prefetch_related("decisions__agreement")
+    queryset = Review.objects.all()  # for the schema's id type; get_queryset scopes it
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilterSet
     lookup_value_regex = r"\d{1,18}"
 
+    def get_queryset(self):
+        # A decision about a draft reveals the draft: shown to those who may see drafts.
+        visible = Agreement.objects.visible_to(self.request.user)
+        decisions = ReviewDecision.objects.filter(agreement__in=visible).select_related("agreement")
+        return Review.objects.prefetch_related(Prefetch("decisions", decisions)).order_by(
+            "-date", "id"
+        )
 
-class GoalViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+
+class GoalViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The Topsectoren 2020 goals with their measurements."""
 
     queryset = Goal.objects.prefetch_related("measurements")

@@ -1,12 +1,12 @@
 from rest_framework import viewsets
 
-from config.viewsets import ETagMixin, SpreadsheetExportMixin
+from config.viewsets import RegistryViewSetMixin
 from regions.api.serializers import RegionSerializer
 from regions.filters import RegionFilterSet
 from regions.models import Region
 
 
-class RegionViewSet(SpreadsheetExportMixin, ETagMixin, viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The region tree: country, CBS landsdelen, agenda regions, provinces, places."""
 
     queryset = Region.objects.select_related("parent").prefetch_related("groups")

@@ -242,7 +242,7 @@ def test_bad_filter_values_are_400_naming_the_parameter(api, scenario, endpoint,
     response = api.get(f"/api/v1/{endpoint}/", {param: value})
     assert response.status_code == 400, response.content
     assert response["Content-Type"].startswith("application/json")
-    assert param in response.json()
+    assert param in response.json()["errors"]
 
 
 @pytest.mark.parametrize(
@@ -295,7 +295,7 @@ def test_csv_holds_the_whole_filtered_list_like_the_json(api, scenario, how):
 def test_csv_errors_are_still_json(api, scenario):
     response = api.get("/api/v1/actions/", {"format": "csv", "owner": "NOPE"})
     assert response.status_code == 400
-    assert "NOPE" in response.json()["owner"][0]
+    assert "NOPE" in response.json()["errors"]["owner"][0]
 
 
 @pytest.mark.parametrize("endpoint", ["agreements", "actions", "regions", "parties"])
@@ -360,12 +360,19 @@ def test_exports_never_write_formulas(api, scenario, fmt):
         assert [c.data_type for c in cells] == ["s"]
 
 
-def test_single_objects_export_as_one_row(api, scenario):
-    response = api.get("/api/v1/agreements/ZUID/", {"format": "csv"})
-    assert response.status_code == 200
-    lines = response.content.decode("utf-8").lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("code,title")
-    assert lines[1].startswith("ZUID,")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/agreements/ZUID/?format=csv",
+        "/api/v1/agreements/ZUID/?format=xlsx",
+        "/api/v1/agreements/ZUID/history/?format=csv",
+        "/api/v1/agreements/?format=yaml",
+    ],
+)
+def test_spreadsheets_are_for_lists_only_and_unknown_formats_are_406(api, scenario, path):
+    response = api.get(path)
+    assert response.status_code == 406
+    assert response.json()["code"] == "not_acceptable"
 
 
 def test_agreement_csv_flattens_nested_parties_and_regions(api, scenario):

@@ -18,6 +18,10 @@ def world(small_agenda):
     return small_agenda
 
 
+def api_get_etag(client, url):
+    return client.get(url)["ETag"]
+
+
 def snapshot():
     return (
         list(Action.objects.order_by("pk").values()),
@@ -60,7 +64,7 @@ def test_create_action_obeys_the_scope(token_client, users, world, role, owner, 
         body = response.json()
         assert body["status"] == "planned"
         assert [c["code"] for c in body["contributors"]] == [owner]
-        assert response["ETag"] == '"1"'
+        assert response["ETag"] == api_get_etag(token_client(users[role]), response["Location"])
         assert response["Location"].endswith(f"/api/v1/actions/{body['id']}/")
     else:
         assert snapshot() == before
@@ -98,7 +102,7 @@ def test_bad_action_input_is_400_naming_the_field(token_client, users, world, pa
         "/api/v1/actions/", payload, format="json"
     )
     assert response.status_code == 400, response.content
-    assert field in response.json()
+    assert field in response.json()["errors"]
     assert snapshot() == before
 
 
@@ -128,7 +132,7 @@ def test_patch_status_goes_through_the_service(token_client, users, world):
     illegal = client.patch(url, {"status": "done"}, format="json")
     assert illegal.status_code == 400
     # Dutch by default; the message names the allowed moves.
-    assert "toegestaan: in uitvoering, vervallen" in illegal.json()["status"][0]
+    assert "toegestaan: in uitvoering, vervallen" in illegal.json()["errors"]["status"][0]
     assert not ActionUpdate.objects.exists()
 
     moved = client.patch(url, {"status": "in_progress", "title": "Gestart"}, format="json")
@@ -138,7 +142,7 @@ def test_patch_status_goes_through_the_service(token_client, users, world):
 
     no_note = client.patch(url, {"status": "at_risk"}, format="json")
     assert no_note.status_code == 400
-    assert "note" in no_note.json()
+    assert "note" in no_note.json()["errors"]
     assert Action.objects.get(pk=world["own_action"].pk).status == "in_progress"
 
 
@@ -154,24 +158,38 @@ def test_updates_endpoint_moves_status_with_a_note(token_client, users, world):
     assert response.json()["note"] == "Budget onzeker"
     assert response.json()["author"] == "brabant"
     log = client.get(url).json()
-    assert [entry["status_to"] for entry in log] == ["at_risk", "in_progress"]
+    assert log["count"] == 2
+    assert [entry["status_to"] for entry in log["results"]] == ["at_risk", "in_progress"]
     bad = client.post(url, {"status": "sideways"}, format="json")
     assert bad.status_code == 400
-    assert len(client.get(url).json()) == 2
+    assert client.get(url).json()["count"] == 2
+    assert client.get(url, {"page_size": 1}).json()["next"].endswith("page=2&page_size=1")
 
 
 def test_stale_if_match_is_412_and_changes_nothing(token_client, users, world):
-    """Two editors read version 1; the first write wins, the second gets 412."""
+    """Two editors read the same representation; the first write wins, the second gets 412
+    with the current ETag, and nothing of it is written."""
     first = token_client(users["brabant_editor"])
     second = token_client(users["ministry_editor"])
     url = f"/api/v1/actions/{world['own_action'].pk}/"
     etag = first.get(url)["ETag"]
-    assert etag == '"1"'
+    assert etag.startswith('"')
+    assert second.get(url)["ETag"] == etag  # the same representation, the same tag
     ok = first.patch(url, {"title": "Eerste"}, format="json", HTTP_IF_MATCH=etag)
     assert ok.status_code == 200
-    assert ok["ETag"] == '"2"'
+    assert ok["ETag"] not in (etag, None)
+    assert first.get(url)["ETag"] == ok["ETag"]
     stale = second.patch(url, {"title": "Tweede"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
+    assert stale["ETag"] == ok["ETag"]
+    assert stale.json()["code"] == "precondition_failed"
+    weak = second.patch(url, {"title": "Zwak"}, format="json", HTTP_IF_MATCH=f"W/{ok['ETag']}")
+    assert weak.status_code == 412  # strong comparison: a weak tag never matches
+    listed = f'"nope", {ok["ETag"]}'
+    assert (
+        second.patch(url, {"title": "Eerste"}, format="json", HTTP_IF_MATCH=listed).status_code
+        == 200
+    )
     assert (
         second.post(
             url + "updates/", {"status": "in_progress"}, format="json", HTTP_IF_MATCH=etag
@@ -198,7 +216,7 @@ def test_agreement_writes_obey_scope_and_invariants(token_client, users, world):
     regional_without_regions = {**generic, "code": "NEW-REG", "scope": "regional"}
     response = ministry.post("/api/v1/agreements/", regional_without_regions, format="json")
     assert response.status_code == 400
-    assert "regions" in response.json()
+    assert "regions" in response.json()["errors"]
     bad_period = {**generic, "valid_from": "2017-01-01", "valid_until": "2016-01-01"}
     assert ministry.post("/api/v1/agreements/", bad_period, format="json").status_code == 400
     assert snapshot() == before
@@ -230,13 +248,13 @@ def test_history_shows_who_changed_which_fields(token_client, users, world, api)
     client = token_client(users["brabant_editor"])
     url = f"/api/v1/actions/{world['own_action'].pk}/"
     client.patch(url, {"title": "Herzien", "progress": 40}, format="json")
-    entries = client.get(url + "history/").json()
+    entries = client.get(url + "history/").json()["results"]
     assert entries[0]["user"] == "brabant"
     assert entries[0]["type"] == "changed"
     changed = {c["field"]: c["new"] for c in entries[0]["changes"]}
     assert changed["title"] == "Herzien"
     assert changed["progress"] == 40
-    assert api.get(url + "history/").json()[0]["user"] is None
+    assert api.get(url + "history/").json()["results"][0]["user"] is None
     assert client.get("/api/v1/agreements/NB-1/history/").status_code == 200
 
 
@@ -292,7 +310,7 @@ def test_nul_bytes_in_codes_are_400(token_client, users, world):
         "/api/v1/actions/", {"agreement": "GEN\x00", "owner": "PV30", "title": "x"}, format="json"
     )
     assert response.status_code == 400
-    assert "agreement" in response.json()
+    assert "agreement" in response.json()["errors"]
     assert snapshot() == before
 
 
@@ -302,7 +320,7 @@ def test_put_replaces_and_needs_every_required_field(token_client, users, world)
     before = snapshot()
     partial = client.put(url, {"title": "Alleen titel"}, format="json")
     assert partial.status_code == 400
-    assert {"agreement", "owner"} <= set(partial.json())
+    assert {"agreement", "owner"} <= set(partial.json()["errors"])
     assert snapshot() == before
     full = {
         "agreement": "GEN",
@@ -326,12 +344,12 @@ def test_history_records_many_to_many_changes_as_codes(token_client, users, worl
     url = f"/api/v1/actions/{world['own_action'].pk}/"
     client.patch(url, {"contributors": ["BOM", "PV31"]}, format="json")
     client.patch(url, {"contributors": ["BOM"]}, format="json")
-    entries = client.get(url + "history/").json()
+    entries = client.get(url + "history/").json()["results"]
     changes = [c for e in entries for c in e["changes"] if c["field"] == "contributors"]
     assert changes[0] == {"field": "contributors", "old": ["BOM", "PV31"], "new": ["BOM"]}
     assert entries[0]["user"] == "ez"
     client.patch("/api/v1/agreements/NB-1/", {"regions": ["GM0772"]}, format="json")
-    agreement_entries = client.get("/api/v1/agreements/NB-1/history/").json()
+    agreement_entries = client.get("/api/v1/agreements/NB-1/history/").json()["results"]
     regions = [c for e in agreement_entries for c in e["changes"] if c["field"] == "regions"]
     assert regions[0] == {"field": "regions", "old": ["PV30"], "new": ["GM0772"]}
 
@@ -343,7 +361,7 @@ def test_if_match_star_means_any_version(token_client, users, world):
         url, {"title": "Wat de versie ook is"}, format="json", HTTP_IF_MATCH="*"
     )
     assert response.status_code == 200
-    assert response["ETag"] == '"2"'
+    assert response.json()["version"] == 2
 
 
 def test_history_queries_do_not_grow_with_its_length(
@@ -368,10 +386,10 @@ def test_history_queries_do_not_grow_with_its_length(
 
     grow_to(5)
     with django_assert_max_num_queries(20) as short:
-        entries = api.get(url).json()
+        entries = api.get(url).json()["results"]
     assert len(entries) == 5
     owners = [c for e in entries for c in e["changes"] if c["field"] == "owner"]
     assert {c["new"] for c in owners} <= {"PV30", "PV31"}
     grow_to(20)
     with django_assert_max_num_queries(len(short.captured_queries)):
-        assert len(api.get(url).json()) == 20
+        assert api.get(url).json()["count"] == 20

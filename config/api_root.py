@@ -1,0 +1,70 @@
+"""The API's front door: where the endpoints, the docs, the code lists and the guide are."""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import routers
+from rest_framework.response import Response
+
+
+class APIRootView(routers.APIRootView):
+    """MKB-samenwerkingsagenda registry API. Start with the docs (`docs`) and the guide
+    (`guide`); codes for filters and references come from the code lists."""
+
+    def get(self, request, *args, **kwargs):
+        def url(name):
+            try:
+                return request.build_absolute_uri(reverse(f"api:{name}"))
+            except NoReverseMatch:
+                return None
+
+        endpoints = {prefix: url(name) for prefix, name in self.api_root_dict.items()}
+        endpoints["changes"] = url("changes")
+        body = {
+            "name": settings.SPECTACULAR_SETTINGS["TITLE"],
+            "docs": url("docs"),
+            "schema": url("schema"),
+            "guide": url("guide"),
+            "code_lists": {
+                "regions": endpoints["regions"],
+                "parties": endpoints["parties"],
+                "themes": endpoints["themes"],
+            },
+            "endpoints": endpoints,
+        }
+        if settings.AGENDA_SNAPSHOT_DATE:
+            body["data_as_of"] = settings.AGENDA_SNAPSHOT_DATE
+            body["data_note"] = _(
+                "The agenda as it stood at the review of %(date)s; values that are assumptions "
+                "say so in their source (“Aanname:”)."
+            ) % {"date": settings.AGENDA_SNAPSHOT_DATE}
+        return Response(body)
+
+
+class IntegrationGuideView(TemplateView):
+    """How a partner's tool keeps a copy in sync (`changes/`), uses ETags, codes and rate
+    limits."""
+
+    template_name = "api/guide.html"
+
+    def get_context_data(self, **kwargs):
+        rest = settings.REST_FRAMEWORK
+        return {
+            **super().get_context_data(**kwargs),
+            "anon_rate": rest["DEFAULT_THROTTLE_RATES"]["anon"],
+            "user_rate": rest["DEFAULT_THROTTLE_RATES"]["user"],
+            "snapshot": settings.AGENDA_SNAPSHOT_DATE,
+        }
+
+
+class SchemaView(SpectacularAPIView):
+    """The schema, always in English (it is a contract, not a page)."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        with translation.override("en"):
+            return super().get(request, *args, **kwargs)
