@@ -1,21 +1,25 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from actions.api.serializers import ActionSerializer
-from actions.choices import ActionStatus
+from actions.choices import CLOSED_STATUSES, ActionStatus
 from actions.filters import (
     ActionFilterSet,
     ActionStatusListFilter,
     AgreementCodeListFilter,
     OverdueListFilter,
     OwnerListFilter,
+    StalledListFilter,
 )
 from actions.models import Action, ActionUpdate
+from actions.querysets import WORK_ORDER, overdue_q
 from actions.services import (
     EDITABLE_FIELDS,
     action_add_update,
@@ -32,6 +36,7 @@ from agenda.filters import (
 from agenda.models import Party
 from agenda.scope import scope_for
 from config.admin_base import (
+    RegistryActionForm,
     RegistryAdmin,
     ScopedAdminMixin,
     SpreadsheetExportAdminMixin,
@@ -39,26 +44,27 @@ from config.admin_base import (
     refusal_text,
 )
 from config.concurrency import StaleVersionError
+from regions.choices import RegionKind
 from regions.models import Region
-
-STATUS_COLOURS = {
-    ActionStatus.PLANNED: "#6c757d",
-    ActionStatus.IN_PROGRESS: "#1f6feb",
-    ActionStatus.AT_RISK: "#d97706",
-    ActionStatus.DONE: "#1a7f37",
-    ActionStatus.CANCELLED: "#8b949e",
-}
 
 
 def status_label(status):
     status = ActionStatus(status)
+    return format_html('<span class="status-label status-{}">{}</span>', status.value, status.label)
+
+
+def progress_cell(progress):
+    """The bar and the number: the number is what a screen reader and a printout keep."""
     return format_html(
-        '<span class="status-label status-{}" style="background:{};color:#fff;'
-        'padding:2px 8px;border-radius:10px;white-space:nowrap">{}</span>',
-        status.value,
-        STATUS_COLOURS[status],
-        status.label,
+        '<span class="progress-cell"><progress max="100" value="{0}" aria-hidden="true">'
+        '</progress><span class="progress-number">{0}%</span></span>',
+        progress,
     )
+
+
+def cut(text, css_class="cut-title"):
+    """A long text cut to the column, whole in the tooltip."""
+    return format_html('<span class="cut {}" title="{}">{}</span>', css_class, text, text)
 
 
 class ActionAdminForm(VersionedAdminForm):
@@ -82,7 +88,7 @@ class ActionAdminForm(VersionedAdminForm):
         fields = [*EDITABLE_FIELDS, "contributors"]
 
 
-class StatusActionForm(ActionForm):
+class StatusActionForm(RegistryActionForm):
     note = forms.CharField(label=_("Note"), required=False)
 
 
@@ -104,21 +110,23 @@ class ActionUpdateInline(admin.TabularInline):
 class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
     form = ActionAdminForm
     action_form = StatusActionForm
+    # What people come for, in a width a 1366 px laptop shows without scrolling sideways.
     list_display = [
-        "__str__",
-        "agreement",
-        "title",
-        "owner",
+        "title_link",
+        "agreement_code",
+        "owner_name",
         "status_badge",
         "progress_bar",
         "due_date",
         "overdue_flag",
     ]
+    list_display_links = ["title_link"]
     filterset_class = ActionFilterSet
     list_filter = [
         AppliesToListFilter,
         ActionStatusListFilter,
         OverdueListFilter,
+        StalledListFilter,
         ThemeListFilter,
         OwnerListFilter,
         RegionListFilter,
@@ -128,10 +136,9 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
     search_fields = ["code", "title", "description", "agreement__code"]
     autocomplete_fields = ["agreement", "owner", "contributors", "region"]
     list_select_related = ["agreement", "owner"]
-    readonly_fields = ["current_status", "completed_on", "version"]
-    date_hierarchy = "due_date"
-    # Served by the due_date index; sorting by the agreement's code would sort every row.
-    ordering = ["due_date", "id"]
+    readonly_fields = ["current_status", "completed_on"]
+    # Open work first (overdue at the top, as the earliest due), then the closed ones.
+    ordering = WORK_ORDER
     # One count per page, not a second scan of the whole table for the unfiltered total.
     show_full_result_count = False
     inlines = [ActionUpdateInline]
@@ -143,14 +150,26 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
         "export_xlsx",
     ]
     export_serializer_class = ActionSerializer
+    # What an editor changes most comes first; the version travels hidden.
     fieldsets = [
-        (None, {"fields": ["agreement", "code", "title", "description", "owner", "contributors"]}),
-        (_("Where and when"), {"fields": ["region", "start_date", "due_date", "completed_on"]}),
         (
-            _("Status"),
-            {"fields": ["current_status", "new_status", "status_note", "progress", "result"]},
+            None,
+            {
+                "fields": [
+                    "title",
+                    ("owner", "agreement"),
+                    ("current_status", "new_status"),
+                    "status_note",
+                    ("progress", "due_date"),
+                ]
+            },
         ),
-        (_("Source"), {"fields": ["source", "version", "loaded_version"]}),
+        (_("Description and result"), {"fields": ["description", "result"]}),
+        (
+            _("Parties, region and dates"),
+            {"fields": ["contributors", "region", ("start_date", "completed_on"), "code"]},
+        ),
+        (_("Source"), {"fields": ["source", "loaded_version"]}),
     ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -171,6 +190,23 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
                 form.base_fields["region"].queryset = Region.objects.filter(regions)
         return form
 
+    @admin.display(description=_("title"), ordering="title")
+    def title_link(self, action):
+        return cut(action.title)
+
+    @admin.display(description=_("agreement"), ordering="agreement__code")
+    def agreement_code(self, action):
+        return format_html(
+            '<span class="cut cut-code" title="{} – {}">{}</span>',
+            action.agreement.code,
+            action.agreement.title,
+            action.agreement.code,
+        )
+
+    @admin.display(description=_("owner"), ordering="owner__name")
+    def owner_name(self, action):
+        return cut(action.owner.name, "cut-name")
+
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, action):
         return status_label(action.status)
@@ -181,20 +217,13 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
 
     @admin.display(description=_("progress"), ordering="progress")
     def progress_bar(self, action):
-        return format_html(
-            '<div title="{0}%" style="width:80px;background:#e5e7eb;border-radius:4px">'
-            '<div style="width:{0}%;background:#1f6feb;height:8px;border-radius:4px"></div>'
-            "</div>",
-            action.progress,
-        )
+        return progress_cell(action.progress)
 
     @admin.display(description=_("overdue"))
     def overdue_flag(self, action):
         if not action.is_overdue:
             return ""
-        return format_html(
-            '<strong class="overdue" style="color:#ba2121">{}</strong>', _("overdue")
-        )
+        return format_html('<strong class="overdue">{}</strong>', _("overdue"))
 
     def get_fieldsets(self, request, obj=None):
         """Read-only visitors see the record, not the (empty) inputs for a status move."""
@@ -202,10 +231,19 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
         if obj is None or self.has_change_permission(request, obj):
             return fieldsets
         write_only = {"new_status", "status_note", "loaded_version"}
-        return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f not in write_only]})
-            for name, opts in fieldsets
-        ]
+
+        def keep(fields):
+            kept = []
+            for field in fields:
+                if isinstance(field, tuple):
+                    field = tuple(f for f in field if f not in write_only)
+                    if field:
+                        kept.append(field if len(field) > 1 else field[0])
+                elif field not in write_only:
+                    kept.append(field)
+            return kept
+
+        return [(name, {**opts, "fields": keep(opts["fields"])}) for name, opts in fieldsets]
 
     def save_model(self, request, obj, form, change):
         data = {n: form.cleaned_data[n] for n in EDITABLE_FIELDS if n in form.cleaned_data}
@@ -234,6 +272,17 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
 
     def delete_model(self, request, obj):
         action_delete(action=obj, user=request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Added from an agreement's page ("Add an action"): back to the agreement, unless
+        the editor asked for another form."""
+        asked_more = "_addanother" in request.POST or "_continue" in request.POST
+        if request.GET.get("return") == "agreement" and not asked_more:
+            self.message_user(request, _("The action “%(action)s” was added.") % {"action": obj})
+            return HttpResponseRedirect(
+                reverse("admin:agenda_agreement_change", args=[obj.agreement_id])
+            )
+        return super().response_add(request, obj, post_url_continue)
 
     def _move_selected(self, request, queryset, to):
         """Move each selected action through the status service; report per row what moved
@@ -268,3 +317,64 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
     @admin.action(description=_("Move to “done”"), permissions=["change"])
     def move_to_done(self, request, queryset):
         self._move_selected(request, queryset, ActionStatus.DONE)
+
+
+OPEN_STATUSES = [s for s in ActionStatus.values if s not in CLOSED_STATUSES]
+
+
+def my_agenda(request):
+    """The landing page's panels. An editor (or viewer) of a province or ROM sees their
+    parties' actions and what applies to their province(s); the ministry, and anyone without
+    a party of their own, sees what applies per agenda region. Each count links to the list
+    filtered with the API's parameters, so the numbers are the list's."""
+    scope = scope_for(request.user)
+    visible = Action.objects.visible_to(request.user)
+    party_ids = scope.editor_party_ids or scope.party_ids
+    panels = []
+    if party_ids and not scope.edits_everything:
+        for party in Party.objects.filter(pk__in=party_ids).order_by("name"):
+            title = _("Actions of %(party)s") % {"party": party.name}
+            panels.append(agenda_panel(title, {"owner": party.code}, visible.filter(owner=party)))
+        areas = Region.objects.filter(
+            kind=RegionKind.PROVINCE, pk__in=Region.objects.filter(parties__in=party_ids)
+        ).order_by("name")
+    else:
+        areas = Region.objects.none()
+    if not areas:
+        areas = Region.objects.filter(kind=RegionKind.AGENDA_REGION).order_by("name")
+    for region in areas:
+        title = _("Applies to %(region)s") % {"region": region.name}
+        panels.append(agenda_panel(title, {"applies_to": region.code}, visible.applies_to(region)))
+    return panels
+
+
+def agenda_panel(title, params, actions):
+    stalled = Action.objects.stalled().values("pk")
+    counts = actions.aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=overdue_q()),
+        at_risk=Count("pk", filter=Q(status=ActionStatus.AT_RISK)),
+        stalled=Count("pk", filter=Q(pk__in=stalled)),
+    )
+    rows = [
+        ("open", _("open"), {"status": ",".join(OPEN_STATUSES)}),
+        ("overdue", _("overdue"), {"overdue": "true"}),
+        ("at_risk", _("at risk"), {"status": ActionStatus.AT_RISK}),
+        ("stalled", _("stalled"), {"stalled": "true"}),
+    ]
+    changelist = reverse("admin:actions_action_changelist")
+    return {
+        "title": title,
+        "rows": [
+            {
+                "key": key,
+                "label": label,
+                "count": counts[key],
+                "url": f"{changelist}?{urlencode({**params, **extra})}",
+            }
+            for key, label, extra in rows
+        ],
+    }
+
+
+admin.site.my_agenda = my_agenda

@@ -8,6 +8,7 @@ from agenda.models import Agreement, Party, Theme
 from config.filters import (
     ChoiceListFilter,
     CodeListFilter,
+    DropDownListFilter,
     FilterSetListFilter,
     RegistryFilterSet,
     RegistryOrderingFilter,
@@ -63,6 +64,12 @@ class ActionFilterSet(RegistryFilterSet):
         label=_("overdue"),
         help_text="`true`: due before today and not done or cancelled; `false`: the others.",
     )
+    stalled = StrictBooleanFilter(
+        method="filter_stalled",
+        label=_("stalled"),
+        help_text="`true`: open, and no progress update or change for a number of days (60 "
+        "unless the registry says otherwise); `false`: the others.",
+    )
     due_from = django_filters.DateFilter(
         field_name="due_date",
         lookup_expr="gte",
@@ -109,6 +116,12 @@ class ActionFilterSet(RegistryFilterSet):
     def filter_applies_to(self, queryset, name, value):
         return queryset.filter(pk__in=Action.objects.applies_to(*value).values("pk"))
 
+    def filter_stalled(self, queryset, name, value):
+        if value is None:
+            return queryset
+        stalled = Action.objects.stalled().values("pk")
+        return queryset.filter(pk__in=stalled) if value else queryset.exclude(pk__in=stalled)
+
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
@@ -133,7 +146,14 @@ class OverdueListFilter(FilterSetListFilter):
         return [("true", _("overdue")), ("false", _("not overdue"))]
 
 
-class OwnerListFilter(FilterSetListFilter):
+class StalledListFilter(FilterSetListFilter):
+    title, parameter_name = _("stalled"), "stalled"
+
+    def lookups(self, request, model_admin):
+        return [("true", _("stalled")), ("false", _("not stalled"))]
+
+
+class OwnerListFilter(DropDownListFilter):
     title, parameter_name = _("owner"), "owner"
 
     def lookups(self, request, model_admin):
@@ -141,7 +161,7 @@ class OwnerListFilter(FilterSetListFilter):
         return list(owners.values_list("code", "name"))
 
 
-class AgreementCodeListFilter(FilterSetListFilter):
+class AgreementCodeListFilter(DropDownListFilter):
     title, parameter_name = _("agreement"), "agreement"
 
     def lookups(self, request, model_admin):

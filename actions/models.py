@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actions.choices import CLOSED_STATUSES, ActionStatus
 from actions.querysets import ActionQuerySet
+from config.clock import today
 from config.models import TimeStampedModel
 
 
@@ -48,7 +49,9 @@ class Action(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=12, choices=ActionStatus, default=ActionStatus.PLANNED
     )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
@@ -67,21 +70,25 @@ class Action(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(progress__gte=0) & models.Q(progress__lte=100),
                 name="%(app_label)s_%(class)s_progress_range",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=ActionStatus.values),
                 name="%(app_label)s_%(class)s_status_valid",
+                violation_error_message=_("Choose one of the statuses."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(status=ActionStatus.DONE)
                 | (models.Q(completed_on__isnull=False) & models.Q(progress=100)),
                 name="%(app_label)s_%(class)s_done_is_complete",
+                violation_error_message=_("A done action has a completion date and progress 100."),
             ),
             models.CheckConstraint(
                 condition=models.Q(start_date__isnull=True)
                 | models.Q(due_date__isnull=True)
                 | models.Q(start_date__lte=models.F("due_date")),
                 name="%(app_label)s_%(class)s_start_before_due",
+                violation_error_message=_("The due date precedes the start date."),
             ),
         ]
         indexes = [
@@ -102,9 +109,7 @@ class Action(TimeStampedModel):
     @property
     def is_overdue(self):
         return bool(
-            self.due_date
-            and self.due_date < timezone.localdate()
-            and self.status not in CLOSED_STATUSES
+            self.due_date and self.due_date < today() and self.status not in CLOSED_STATUSES
         )
 
 
@@ -124,7 +129,9 @@ class ActionUpdate(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     status_from = models.CharField(_("status from"), max_length=12, choices=ActionStatus)
     status_to = models.CharField(_("status to"), max_length=12, choices=ActionStatus)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -135,6 +142,7 @@ class ActionUpdate(models.Model):
             models.CheckConstraint(
                 condition=models.Q(progress__gte=0) & models.Q(progress__lte=100),
                 name="%(app_label)s_%(class)s_progress_range",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
         ]
 

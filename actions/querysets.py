@@ -1,7 +1,9 @@
 """Scope and region questions for actions. An action's own region counts, else its agreement's."""
 
+import datetime
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -9,13 +11,34 @@ from actions.choices import CLOSED_STATUSES
 from agenda.choices import AgreementScope, AgreementStatus
 from agenda.models import Agreement
 from agenda.scope import scope_for
+from config.clock import today as agenda_today
 from regions.models import Region
+
+
+def data_clock():
+    """Now, or the end of the snapshot's day when the data is a snapshot."""
+    if not settings.AGENDA_SNAPSHOT_DATE:
+        return timezone.now()
+    day = datetime.date.fromisoformat(settings.AGENDA_SNAPSHOT_DATE)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+# Open work first, the earliest due first (no due date last), then the closed; ties by id.
+WORK_ORDER = [
+    models.Case(
+        models.When(status__in=list(CLOSED_STATUSES), then=models.Value(1)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    ).asc(),
+    models.F("due_date").asc(nulls_last=True),
+    "id",
+]
 
 
 def overdue_q(today=None, prefix=""):
     """Overdue, as a condition (also for counting an agreement's actions): due before today
     and neither done nor cancelled. Derived, never stored."""
-    today = today or timezone.localdate()
+    today = today or agenda_today()
     return models.Q(**{f"{prefix}due_date__lt": today}) & ~models.Q(
         **{f"{prefix}status__in": CLOSED_STATUSES}
     )
@@ -32,14 +55,21 @@ class ActionQuerySet(models.QuerySet):
     def not_overdue(self, today=None):
         return self.exclude(pk__in=self.model.objects.overdue(today).values("pk"))
 
-    def stalled(self, days, now=None):
-        """Open actions without a progress-log entry (or any change) in the last `days` days."""
-        since = (now or timezone.now()) - timedelta(days=days)
+    def stalled(self, days=None, now=None):
+        """Open actions without a progress-log entry (or any change) in the last `days` days
+        (STALLED_AFTER_DAYS). The clock is the data's date when the data is a snapshot
+        (AGENDA_SNAPSHOT_DATE): an agenda frozen in 2016 did not stall because time passed."""
+        days = settings.STALLED_AFTER_DAYS if days is None else days
+        since = (now or data_clock()) - timedelta(days=days)
         return (
             self.exclude(status__in=CLOSED_STATUSES)
             .filter(updated_at__lt=since)
             .exclude(updates__created_at__gte=since)
         )
+
+    def in_work_order(self):
+        """Open work first, the earliest due first (no due date last), then the closed."""
+        return self.order_by(*WORK_ORDER)
 
     def linked_within(self, *regions):
         inside = Region.objects.within(*regions).values("pk")

@@ -4,12 +4,12 @@ ACTION_STATUS_MOVES, each logged as an ActionUpdate."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.choices import ActionStatus, move_refusal
 from actions.models import Action, ActionUpdate
 from agenda.scope import OutOfScope, ensure_editable, scope_for
+from config.clock import today
 from config.concurrency import lock_for_write
 from config.services import (
     apply_changes,
@@ -37,7 +37,20 @@ EDITABLE_FIELDS = (
 )
 
 
+def _next_code(agreement):
+    """`<agreement code>-A<n>`: the first number not taken under the agreement."""
+    taken = set(
+        Action.objects.filter(code__startswith=f"{agreement.code}-A").values_list("code", flat=True)
+    )
+    number = agreement.actions.count() + 1
+    while f"{agreement.code}-A{number}" in taken:
+        number += 1
+    return f"{agreement.code}-A{number}"
+
+
 def _validate(action):
+    if not action.code:
+        raise ValidationError({"code": _("An action needs a code.")})
     action.full_clean(exclude=["contributors"])
     agreement_regions = list(action.agreement.regions.all())
     if (
@@ -82,7 +95,7 @@ def _move(action, to, note):
     action.status = to
     if to == ActionStatus.DONE:
         action.progress = 100
-        action.completed_on = timezone.localdate()
+        action.completed_on = today()
     elif status_from == ActionStatus.DONE:
         action.completed_on = None
     return status_from
@@ -106,6 +119,8 @@ def action_create(*, user, contributors=(), status=None, **fields) -> Action:
     if status not in (None, ActionStatus.PLANNED):
         raise ValidationError({"status": _("New actions start as planned; move them afterwards.")})
     action = Action(status=ActionStatus.PLANNED, **fields)
+    if not action.code and action.agreement_id:
+        action.code = _next_code(action.agreement)
     _check_links(user, action, set_fields(action, fields), set(contributors))
     _validate(action)
     save_new_record(action, user, m2m={"contributors": contributors})
@@ -124,6 +139,9 @@ def action_update(
     locked = lock_for_write(Action.objects.all(), action.pk, expected_version)
     ensure_editable(user, locked)
     changed = apply_changes(locked, fields, allowed=EDITABLE_FIELDS)
+    if not locked.code:  # an action from before codes were required gets one now
+        locked.code = _next_code(locked.agreement)
+        changed.append("code")
     stored = set(locked.contributors.all())
     touched = set(contributors) ^ stored if contributors is not None else set()
     status_from = None

@@ -1,9 +1,15 @@
+import re
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from actions.models import Action
 from actions.querysets import overdue_q
 from agenda.api.serializers import AgreementSerializer
-from agenda.choices import AgreementScope
+from agenda.choices import AgreementScope, FundingKind
 from agenda.filters import (
     AgreementFilterSet,
     AgreementScopeListFilter,
@@ -117,28 +123,45 @@ class AgreementPartyInline(admin.TabularInline):
     autocomplete_fields = ["party"]
 
 
+class DutchAmountField(forms.DecimalField):
+    """Amounts as they are typed in the Netherlands: `1.500.000` or `1.500.000,50` (and
+    `1500000.50` as a machine writes them); shown as `1.500.000,00`."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "amount-input"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
+            if "," in text:
+                text = text.replace(".", "").replace(",", ".")
+            elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+                text = text.replace(".", "")
+            value = text
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal | int):
+            return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+        return value
+
+
+class BudgetLineForm(forms.ModelForm):
+    amount = DutchAmountField(label=_("amount (EUR)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        model = BudgetLine
+        fields = list(BUDGET_LINE_FIELDS)
+
+
 class BudgetLineInline(admin.TabularInline):
     model = BudgetLine
+    form = BudgetLineForm
     extra = 0
     autocomplete_fields = ["party"]
 
 
-class ActionInline(admin.TabularInline):
-    """The agreement's actions at a glance; each is changed on its own page (status moves go
-    through the status service there)."""
-
-    model = Action
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["code", "title", "owner", "status", "progress", "due_date"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("owner")
+def euros(amount):
+    return "€ " + number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)
 
 
 class AgreementAdminForm(VersionedAdminForm):
@@ -155,11 +178,10 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
     export_serializer_class = AgreementSerializer
     list_display = [
         "code",
-        "title",
-        "theme",
-        "scope",
+        "title_cut",
+        "theme_name",
         "status",
-        "agreed_on",
+        "agreed",
         "action_count",
         "overdue_count",
     ]
@@ -176,10 +198,21 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
     search_fields = ["code", "title", "description"]
     autocomplete_fields = ["theme", "regions", "supersedes"]
     list_select_related = ["theme"]
-    readonly_fields = ["version", "superseded_by_links", "add_action_link"]
+    readonly_fields = ["superseded_by_links", "actions_overview", "budget_summary"]
     # One count per page, not a second scan of the whole table for the unfiltered total.
     show_full_result_count = False
-    inlines = [AgreementPartyInline, BudgetLineInline, ActionInline]
+    # The agreement's actions are a bounded overview with links, never an inline of
+    # thousands of rows (the page stays small and saving it always works).
+    inlines = [AgreementPartyInline, BudgetLineInline]
+    actions_shown = 25
+    fieldsets = [
+        (None, {"fields": ["title", ("code", "theme"), ("scope", "status"), "regions"]}),
+        (_("Dates"), {"fields": [("agreed_on", "valid_from", "valid_until")]}),
+        (_("Actions"), {"fields": ["actions_overview"]}),
+        (_("Description and source"), {"fields": ["description", "source"]}),
+        (_("Budget"), {"fields": ["budget_summary"]}),
+        (_("Versions"), {"fields": ["supersedes", "superseded_by_links", "loaded_version"]}),
+    ]
 
     def get_queryset(self, request):
         # Both counts in the list's own query: no query per row.
@@ -230,13 +263,73 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
         links = ((reverse("admin:agenda_agreement_change", args=[a.pk]), str(a)) for a in later)
         return format_html_join(", ", '<a href="{}">{}</a>', links) or "—"
 
-    @admin.display(description=_("new action"))
-    def add_action_link(self, agreement):
+    @admin.display(description=_("actions"))
+    def actions_overview(self, agreement):
+        """The first actions (open ones first), a link to all of them, and "add an action"
+        that returns here."""
         if not agreement.pk:
             return "—"
-        url = reverse("admin:actions_action_add")
+        actions = list(
+            Action.objects.filter(agreement=agreement)
+            .select_related("owner")
+            .in_work_order()[: self.actions_shown]
+        )
+        total = agreement.actions.count()
+        changelist = reverse("admin:actions_action_changelist")
+        add = reverse("admin:actions_action_add")
+        return render_to_string(
+            "admin/agenda/agreement/actions_overview.html",
+            {
+                "actions": actions,
+                "total": total,
+                "more": total > len(actions),
+                "all_url": f"{changelist}?{urlencode({'agreement': agreement.code})}",
+                "add_url": f"{add}?{urlencode({'agreement': agreement.pk, 'return': 'agreement'})}",
+            },
+        )
+
+    @admin.display(description=_("budget"))
+    def budget_summary(self, agreement):
+        """Totals per year, public and private, and in all (unknown splits included)."""
+        if not agreement.pk:
+            return "—"
+        rows = (
+            agreement.budget_lines.values("year")
+            .annotate(
+                public=Sum("amount", filter=Q(funding=FundingKind.PUBLIC), default=0),
+                private=Sum("amount", filter=Q(funding=FundingKind.PRIVATE), default=0),
+                total=Sum("amount"),
+            )
+            .order_by("year")
+        )
+        if not rows:
+            return _("No budget lines.")
+        grand = sum(row["total"] for row in rows)
+        return render_to_string(
+            "admin/agenda/agreement/budget_summary.html",
+            {
+                "rows": [
+                    {**row, **{k: euros(row[k]) for k in ("public", "private", "total")}}
+                    for row in rows
+                ],
+                "grand": euros(grand),
+            },
+        )
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_cut(self, agreement):
+        return format_html('<span class="cut cut-title" title="{0}">{0}</span>', agreement.title)
+
+    @admin.display(description=_("agreed on"), ordering="agreed_on")
+    def agreed(self, agreement):
+        return date_format(agreement.agreed_on, "d-m-Y") if agreement.agreed_on else "—"
+
+    @admin.display(description=_("theme"), ordering="theme__name")
+    def theme_name(self, agreement):
         return format_html(
-            '<a href="{}?agreement={}">{}</a>', url, agreement.pk, _("Add an action")
+            '<span class="cut cut-name" title="{0}">{1}</span>',
+            agreement.theme.name,
+            agreement.theme.code,
         )
 
     def save_model(self, request, obj, form, change):

@@ -3,7 +3,6 @@
 import datetime
 
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agenda.choices import (
@@ -14,9 +13,11 @@ from agenda.choices import (
     ReviewStatus,
 )
 from agenda.models import Agreement, Goal, Membership, Party, Review, Theme
+from config.clock import today
 from config.filters import (
     ChoiceListFilter,
     CodeListFilter,
+    DropDownListFilter,
     FilterSetListFilter,
     RegistryFilterSet,
     RegistryOrderingFilter,
@@ -197,11 +198,11 @@ def theme_lookups():
 
 def updated_since_lookups():
     """Recent periods and each held review (herijking)."""
-    today = timezone.localdate()
+    day = today()
     choices = [
-        (today.isoformat(), _("today")),
-        ((today - datetime.timedelta(days=7)).isoformat(), _("last 7 days")),
-        ((today - datetime.timedelta(days=30)).isoformat(), _("last 30 days")),
+        (day.isoformat(), _("today")),
+        ((day - datetime.timedelta(days=7)).isoformat(), _("last 7 days")),
+        ((day - datetime.timedelta(days=30)).isoformat(), _("last 30 days")),
     ]
     for review in Review.objects.filter(status=ReviewStatus.HELD).order_by("-date")[:5]:
         choices.append(
@@ -210,7 +211,7 @@ def updated_since_lookups():
     return choices
 
 
-class ThemeListFilter(FilterSetListFilter):
+class ThemeListFilter(DropDownListFilter):
     title, parameter_name = _("theme"), "theme"
 
     def lookups(self, request, model_admin):
@@ -231,21 +232,21 @@ class AgreementStatusListFilter(FilterSetListFilter):
         return AgreementStatus.choices
 
 
-class PartyListFilter(FilterSetListFilter):
+class PartyListFilter(DropDownListFilter):
     title, parameter_name = _("party"), "party"
 
     def lookups(self, request, model_admin):
         return list(Party.objects.order_by("name").values_list("code", "name"))
 
 
-class RegionListFilter(FilterSetListFilter):
+class RegionListFilter(DropDownListFilter):
     title, parameter_name = _("linked to region"), "region"
 
     def lookups(self, request, model_admin):
         return region_lookups()
 
 
-class AppliesToListFilter(FilterSetListFilter):
+class AppliesToListFilter(DropDownListFilter):
     title, parameter_name = _("applies to"), "applies_to"
 
     def lookups(self, request, model_admin):

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -142,7 +143,7 @@ class AgreementParty(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.party.code} ({self.get_role_display()})"
+        return f"{self.party.name} ({self.get_role_display()})"
 
     def natural_key(self):
         return (*self.agreement.natural_key(), *self.party.natural_key(), self.role)
@@ -207,10 +208,12 @@ class Agreement(CodedModel):
                 | models.Q(valid_until__isnull=True)
                 | models.Q(valid_from__lte=models.F("valid_until")),
                 name="%(app_label)s_%(class)s_valid_period",
+                violation_error_message=_("The end of the valid period precedes its start."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(supersedes=models.F("pk")),
                 name="%(app_label)s_%(class)s_not_superseding_itself",
+                violation_error_message=_("An agreement cannot supersede itself."),
             ),
         ]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["agreed_on"])]
@@ -237,8 +240,12 @@ class BudgetLine(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="budget_lines",
     )
-    year = models.PositiveSmallIntegerField(_("year"))
-    amount = models.DecimalField(_("amount (EUR)"), max_digits=14, decimal_places=2)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    amount = models.DecimalField(
+        _("amount (EUR)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     party = models.ForeignKey(
         "agenda.Party",
         verbose_name=_("party"),
@@ -268,10 +275,12 @@ class BudgetLine(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0),
                 name="%(app_label)s_%(class)s_amount_not_negative",
+                violation_error_message=_("An amount cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=models.Q(year__gte=2000) & models.Q(year__lte=2100),
                 name="%(app_label)s_%(class)s_year_range",
+                violation_error_message=_("A year from 2000 to 2100."),
             ),
             choices_constraint("funding", FundingKind),
         ]

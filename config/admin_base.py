@@ -11,20 +11,26 @@
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.scope import OutOfScope, may_change, scope_for
+from config.api_root import snapshot_date
 from config.concurrency import StaleVersionError
 from config.exports import EXPORTERS, header_for, serialized_rows
-from config.history import history_entries
+from config.history import history_entries, readable_entries
 
 
 class RegistryLoginForm(AdminAuthenticationForm):
@@ -44,10 +50,24 @@ class RegistryAdminSite(admin.AdminSite):
     site_title = _("MKB-samenwerkingsagenda")
     index_title = _("Registry")
     login_form = RegistryLoginForm
+    # The app list beside every page costs a laptop a third of its width.
+    enable_nav_sidebar = False
+
+    # The landing page's panels ("Mijn agenda"): set by the actions app, which knows them.
+    my_agenda = None
 
     def has_permission(self, request):
         user = request.user
         return user.is_active and (user.is_staff or scope_for(user).is_member)
+
+    def index(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "my_agenda": self.my_agenda(request) if self.my_agenda else None,
+            "snapshot": settings.AGENDA_SNAPSHOT_DATE,
+            "snapshot_date": snapshot_date(),
+        }
+        return super().index(request, extra_context)
 
 
 def refusal_text(exc):
@@ -125,15 +145,30 @@ class VersionedAdminForm(forms.ModelForm):
         return cleaned
 
 
+class RegistryActionForm(ActionForm):
+    """Django's bulk-action selector, named so that nobody takes it for an agenda action."""
+
+    action = forms.ChoiceField(label=_("With the selected:"))
+
+
 class RegistryAdmin(SimpleHistoryAdmin):
+    action_form = RegistryActionForm
     change_form_template = "admin/registry/change_form.html"
     history_entries_shown = 15
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["active_filters"] = active_filters(request, changelist)
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         obj = self.get_object(request, unquote(object_id))
         if obj is not None:
-            extra_context["recorded_changes"] = history_entries(obj)[: self.history_entries_shown]
+            entries = history_entries(obj)[: self.history_entries_shown]
+            extra_context["recorded_changes"] = readable_entries(obj, entries)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _ensure_history_visible(self, request, object_id):
@@ -149,17 +184,65 @@ class RegistryAdmin(SimpleHistoryAdmin):
             raise Http404 from None
 
     def history_view(self, request, object_id, extra_context=None):
+        """Every recorded change, readable: who, when, which field from what to what."""
         self._ensure_history_visible(request, object_id)
-        return super().history_view(request, object_id, extra_context)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:  # deleted: members read what was recorded of it
+            history = self.model.history.filter(**{self.model._meta.pk.attname: unquote(object_id)})
+            latest = history.order_by("-history_date").first()
+            if latest is None:
+                raise Http404
+            obj = latest.instance
+        page = Paginator(history_entries(obj), self.history_list_per_page).get_page(
+            request.GET.get("p")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of %(object)s") % {"object": obj},
+            "subtitle": None,
+            "object": obj,
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
+            "page_obj": page,
+            "entries": readable_entries(obj, list(page.object_list)),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/registry/object_history.html", context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Old versions are not forms: their changes are listed on the history page."""
         if request.method != "GET":
             raise PermissionDenied
         self._ensure_history_visible(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_history",
+                args=[object_id],
+            )
+        )
 
     def revert_disabled(self, request, obj=None):
         return True
+
+
+def active_filters(request, changelist):
+    """The filters in use, each with the link that removes it (search included)."""
+    chips = []
+    for spec in changelist.filter_specs:
+        chip = spec.chip() if hasattr(spec, "chip") else None
+        if chip:
+            title, value = chip
+            remove = changelist.get_query_string(remove=[spec.parameter_name, "p"])
+            chips.append({"title": title, "value": value, "remove_url": remove})
+    if changelist.query:
+        chips.append(
+            {
+                "title": _("search"),
+                "value": changelist.query,
+                "remove_url": changelist.get_query_string(remove=["q", "p"]),
+            }
+        )
+    return chips
 
 
 class ScopedAdminMixin:

@@ -1,5 +1,7 @@
 """The API's front door: where the endpoints, the docs, the code lists and the guide are."""
 
+import datetime
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -45,6 +47,12 @@ class APIRootView(routers.APIRootView):
         return Response(body)
 
 
+def snapshot_date():
+    """The date the data stands at (AGENDA_SNAPSHOT_DATE), or None for live data."""
+    value = settings.AGENDA_SNAPSHOT_DATE
+    return datetime.date.fromisoformat(value) if value else None
+
+
 class IntegrationGuideView(TemplateView):
     """How a partner's tool keeps a copy in sync (`changes/`), uses ETags, codes and rate
     limits."""
@@ -58,6 +66,7 @@ class IntegrationGuideView(TemplateView):
             "anon_rate": rest["DEFAULT_THROTTLE_RATES"]["anon"],
             "user_rate": rest["DEFAULT_THROTTLE_RATES"]["user"],
             "snapshot": settings.AGENDA_SNAPSHOT_DATE,
+            "snapshot_date": snapshot_date(),
         }
 
 

@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from actions.api.views import ActionViewSet
@@ -46,6 +46,6 @@ urlpatterns = [
     *router.urls,
     path("changes/", ChangesView.as_view(feed=FEED), name="changes"),
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("guide/", IntegrationGuideView.as_view(), name="guide"),
 ]

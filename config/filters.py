@@ -262,9 +262,27 @@ class FilterSetListFilter(admin.SimpleListFilter):
     comma-separated lists, true/false) and so the API's rows. A link can move between the
     admin, the API and the review pages."""
 
+    select_template = "admin/registry/filter_select.html"
+
     def __init__(self, request, params, model, model_admin):
         self.filterset_class = model_admin.filterset_class
         super().__init__(request, params, model, model_admin)
+        # The other active parameters, carried along when a drop-down is submitted.
+        self.other_parameters = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in (self.parameter_name, "p", "e")
+            for value in values
+        ]
+
+    def chip(self):
+        """(title, shown value) of the active filter, or None."""
+        value = self.value()
+        if not value:
+            return None
+        labels = dict(self.lookup_choices)
+        shown = ", ".join(str(labels.get(item, item)) for item in value.split(","))
+        return self.title, shown
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -276,3 +294,9 @@ class FilterSetListFilter(admin.SimpleListFilter):
         if not filterset.is_valid():
             raise IncorrectLookupParameters(filterset.errors)
         return filterset.qs
+
+
+class DropDownListFilter(FilterSetListFilter):
+    """A FilterSetListFilter shown as a drop-down: for filters with many values."""
+
+    template = FilterSetListFilter.select_template

@@ -1,10 +1,16 @@
 """The change log of a record (django-simple-history) as the API shows it: who, when, which
 fields, from what to what."""
 
+import datetime
 from collections import defaultdict
 from contextlib import contextmanager
 from itertools import islice
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from simple_history.utils import get_m2m_reverse_field_name
 
@@ -71,8 +77,11 @@ def _m2m_codes_by_record(model, records, name):
     target = get_m2m_reverse_field_name(field)
     codes = defaultdict(list)
     rows = history_rows.objects.filter(history_id__in=[r.pk for r in records])
-    for history_id, code in rows.values_list("history_id", f"{target}__code"):
-        codes[history_id].append(code)
+    # A link with a role (an agreement's parties) reads `PV30:lead`, as in the exports.
+    with_role = any(f.name == "role" for f in history_rows._meta.fields)
+    columns = ["history_id", f"{target}__code", *(["role"] if with_role else [])]
+    for history_id, code, *role in rows.values_list(*columns):
+        codes[history_id].append(f"{code}:{role[0]}" if role else code)
     return {history_id: sorted(values) for history_id, values in codes.items()}
 
 
@@ -157,3 +166,90 @@ def _chunks(queryset, size=1000):
     rows = queryset.iterator(chunk_size=size)
     while chunk := list(islice(rows, size)):
         yield chunk
+
+
+HISTORY_TYPE_LABELS = {
+    "created": _("created"),
+    "changed": _("changed"),
+    "deleted": _("deleted"),
+}
+
+
+def readable_entries(instance, entries):
+    """The entries as people read them in the admin: field labels, choice labels, names
+    instead of codes, "—" for nothing. One query per kind of object named."""
+    model = type(instance)
+    names = _names_for_codes(model, entries)
+    readable = []
+    for entry in entries:
+        changes = []
+        for change in entry["changes"]:
+            field = _model_field(model, change["field"])
+            label = field.verbose_name if field is not None else change["field"]
+            changes.append(
+                {
+                    "label": capfirst(str(label)),
+                    "old": _readable(field, change["old"], names),
+                    "new": _readable(field, change["new"], names),
+                }
+            )
+        readable.append(
+            {**entry, "type_label": HISTORY_TYPE_LABELS[entry["type"]], "changes": changes}
+        )
+    return readable
+
+
+def _model_field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _names_for_codes(model, entries):
+    """{related model: {code: name}} for every code the entries mention."""
+    wanted = defaultdict(set)
+    for entry in entries:
+        for change in entry["changes"]:
+            field = _model_field(model, change["field"])
+            if field is None or not field.is_relation:
+                continue
+            for value in (change["old"], change["new"]):
+                values = value if isinstance(value, list) else [value]
+                wanted[field.related_model] |= {str(v).split(":")[0] for v in values if v}
+    names = {}
+    for related, codes in wanted.items():
+        label = "title" if _model_field(related, "title") else "name"
+        rows = related._default_manager.filter(code__in=codes).values_list("code", label)
+        names[related] = dict(rows)
+    return names
+
+
+def _readable(field, value, names):
+    if value is None or value == "" or value == []:
+        return "—"
+    if field is None:
+        return str(value)
+    if field.is_relation:
+        known = names.get(field.related_model, {})
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(_name_with_role(field, v, known) for v in values)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        try:
+            return date_format(datetime.date.fromisoformat(str(value)), "j F Y")
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _name_with_role(field, value, known):
+    code, _sep, role = str(value).partition(":")
+    name = known.get(code, code)
+    if not role:
+        return name
+    role_field = field.remote_field.through._meta.get_field("role")
+    return f"{name} ({dict(role_field.flatchoices).get(role, role)})"

@@ -49,4 +49,5 @@ def choices_constraint(field, choices):
     return models.CheckConstraint(
         condition=models.Q(**{f"{field}__in": choices.values}),
         name=f"%(app_label)s_%(class)s_{field}_valid",
+        violation_error_message=_("Choose one of the allowed values."),
     )

@@ -11,4 +11,4 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         page = super().render(data, accepted_media_type, renderer_context)
         lang = translation.get_language() or "nl"
-        return page.replace(b"<html>", f'<html lang="{lang}">'.encode(), 1)
+        return page.replace("<html>", f'<html lang="{lang}">', 1)

@@ -126,6 +126,8 @@ LOGIN_URL = "admin:login"
 # The shipped fixtures are the agenda as it stood at the review of 8 June 2016; pages and
 # the API root say so. A deployment that keeps live data sets it empty.
 AGENDA_SNAPSHOT_DATE = env.str("AGENDA_SNAPSHOT_DATE", default="2016-06-08")
+# An open action without a progress update or change for this many days is "stalled".
+STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=60)
 
 # Rights come from memberships alone (agenda.backends); passwords are checked as Django does.
 AUTHENTICATION_BACKENDS = ["agenda.backends.MembershipBackend"]

@@ -46,10 +46,12 @@ class Region(CodedModel):
             models.CheckConstraint(
                 condition=models.Q(kind__in=RegionKind.values),
                 name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message=_("Choose one of the kinds."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")),
                 name="%(app_label)s_%(class)s_not_own_parent",
+                violation_error_message=_("A region cannot lie inside itself."),
             ),
         ]
         indexes = [models.Index(fields=["kind"])]

@@ -116,6 +116,7 @@ class ActionFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     agreement = factory.SubFactory(AgreementFactory)
+    code = factory.Sequence(lambda n: f"ACT-{n:04d}")
     title = factory.Sequence(lambda n: f"Actie {n}")
     owner = factory.SubFactory(PartyFactory)
 

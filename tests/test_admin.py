@@ -232,16 +232,26 @@ def test_owner_and_region_choices_are_scoped(client, users, admin_world, tree):
 
 
 def test_history_pages_are_read_only(client, users, admin_world):
-    """The history shows who changed what; its revert form cannot write (for anyone)."""
+    """The history shows who changed what, in Dutch; an old version is no form: its page
+    leads to the history and cannot write (for anyone)."""
     client.force_login(users["superuser"])
     action = admin_world["own_action"]
-    client.post(admin_url(action), action_form(action, title="Nieuwe titel"))
+    client.post(
+        admin_url(action), action_form(action, title="Nieuwe titel", new_status="in_progress")
+    )
     page = client.get(admin_url(action)).content.decode()
     assert "recorded-changes" in page
     assert "Nieuwe titel" in page
+    history = client.get(f"/admin/actions/action/{action.pk}/history/").content.decode()
+    assert "Titel" in history  # the field's label, not its name
+    assert "gepland" in history
+    assert "in uitvoering" in history
+    assert "in_progress" not in history
+    assert "View history" not in history
+    assert "Changed by" not in history
     history_id = action.history.last().history_id
     url = f"/admin/actions/action/{action.pk}/history/{history_id}/"
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 302
     assert client.post(url, action_form(action, title="Teruggedraaid")).status_code == 403
     action.refresh_from_db()
     assert action.title == "Nieuwe titel"

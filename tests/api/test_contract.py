@@ -459,3 +459,21 @@ def test_a_copy_kept_in_sync_through_the_feed_while_editors_write_is_exact(
         for a in api.get("/api/v1/agreements/?page_size=500").json()["results"]
     }
     assert copy == expected
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/", "/api/v1/actions/", "/api/v1/guide/", "/api/v1/docs/"]
+)
+def test_pages_for_partners_open_in_a_browser_with_their_language(client, db, path):
+    page = client.get(path, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert re.search(r'<html lang="(nl|en)"', page.content.decode())
+
+
+def test_the_api_root_leads_to_the_docs_the_guide_and_the_code_lists(api, db):
+    root = api.get("/api/v1/").json()
+    for name in ("docs", "schema", "guide"):
+        assert api.get(root[name]).status_code == 200, name
+    assert set(root["code_lists"]) == {"regions", "parties", "themes"}
+    assert root["endpoints"]["changes"].endswith("/api/v1/changes/")
+    assert root["data_as_of"] == "2016-06-08"
