@@ -1,4 +1,5 @@
 import django_filters
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from actions.choices import ActionStatus
@@ -48,6 +49,11 @@ class ActionFilterSet(RegistryFilterSet):
         method="filter_overdue",
         help_text="`true`: due before today and not done/cancelled; `false`: the others.",
     )
+    stalled = StrictBooleanFilter(
+        method="filter_stalled",
+        help_text="`true`: open and without any change or progress update in the last "
+        "STALLED_AFTER_DAYS days (a setting, 90 by default); `false`: the others.",
+    )
     due_from = django_filters.DateFilter(
         field_name="due_date", lookup_expr="gte", help_text="Due on or after (YYYY-MM-DD)."
     )
@@ -84,6 +90,12 @@ class ActionFilterSet(RegistryFilterSet):
         if value is None:
             return queryset
         return queryset.overdue() if value else queryset.not_overdue()
+
+    def filter_stalled(self, queryset, name, value):
+        if value is None:
+            return queryset
+        days = settings.STALLED_AFTER_DAYS
+        return queryset.stalled(days) if value else queryset.not_stalled(days)
 
 
 # Admin list filters (the shared ones, theme, region, applies_to, changed since, live beside

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
@@ -21,6 +22,20 @@ def overdue_q(today=None, prefix=""):
     )
 
 
+def stalled_q(days, now=None):
+    """Stalled, as a condition: open, and neither changed nor given a progress-log entry in the
+    `days` days up to `now`. Written on `id` and `updated_at`, so that it answers on the live
+    table and on the recorded history alike (the state on a day, reviews.history)."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    log = apps.get_model("actions", "ActionUpdate").objects.filter(
+        action_id=models.OuterRef("id"), created_at__gte=since, created_at__lte=now
+    )
+    return (
+        ~models.Q(status__in=CLOSED_STATUSES) & models.Q(updated_at__lt=since) & ~models.Exists(log)
+    )
+
+
 class ActionQuerySet(models.QuerySet):
     def get_by_natural_key(self, code):
         return self.get(code=code)
@@ -34,12 +49,10 @@ class ActionQuerySet(models.QuerySet):
 
     def stalled(self, days, now=None):
         """Open actions without a progress-log entry (or any change) in the last `days` days."""
-        since = (now or timezone.now()) - timedelta(days=days)
-        return (
-            self.exclude(status__in=CLOSED_STATUSES)
-            .filter(updated_at__lt=since)
-            .exclude(updates__created_at__gte=since)
-        )
+        return self.filter(stalled_q(days, now))
+
+    def not_stalled(self, days, now=None):
+        return self.exclude(pk__in=self.model.objects.stalled(days, now).values("pk"))
 
     def linked_within(self, *regions):
         inside = Region.objects.within(*regions).values("pk")

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "regions",
     "agenda",
     "actions",
+    "reviews",
     "config.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -116,6 +118,16 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+
+# Review pages: an open action without any change or progress-log entry for this many days
+# counts as stalled (dashboard, `stalled=true`, reminders).
+STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=90)
+
+# Mail (reminders): the console by default, SMTP by EMAIL_URL (e.g.
+# smtp+tls://user:password@smtp.example.nl:587).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update({name: value for name, value in EMAIL_CONFIG.items() if value is not None})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mkb-agenda@localhost")
 
 # Rights come from memberships alone (agenda.backends); passwords are checked as Django does.
 AUTHENTICATION_BACKENDS = ["agenda.backends.MembershipBackend"]
