@@ -128,6 +128,8 @@ STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=90)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update({name: value for name, value in EMAIL_CONFIG.items() if value is not None})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mkb-agenda@localhost")
+# Where the registry is served: the links in reminder mails point there.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Rights come from memberships alone (agenda.backends); passwords are checked as Django does.
 AUTHENTICATION_BACKENDS = ["agenda.backends.MembershipBackend"]

@@ -6,6 +6,7 @@ marked as an image with a title for screen readers.
 Colours are the Rijkshuisstijl palette; every text drawn on a colour has at least 4.5:1
 contrast with it, every bar at least 3:1 with the white page."""
 
+import math
 from decimal import Decimal
 
 from django.utils.formats import number_format
@@ -108,14 +109,18 @@ def stacked_bars(table, *, title, label_width=250, width=620):
     return _svg(width, height, title, "".join(parts))
 
 
-def _scale(lo, hi, size, invert=False):
-    span = (hi - lo) or 1
-
-    def to(value):
-        share = (float(value) - lo) / span
-        return size * share if invert else size * (1 - share)
-
-    return to
+def nice_ticks(lo, hi, count=5):
+    """Round tick values (steps of 1, 2 or 5 × a power of ten) covering lo..hi."""
+    span = (hi - lo) or abs(hi) or 1.0
+    raw = span / (count - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(lo / step) * step
+    ticks, value = [], start
+    while value < hi + step * 0.999:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
 
 
 def goal_chart(goal, *, width=380, height=230):
@@ -123,27 +128,31 @@ def goal_chart(goal, *, width=380, height=230):
     year. For goals where lower is better (a rank) the axis runs from high at the bottom to
     low at the top, so up is better for every goal."""
     measurements = sorted(goal.measurements.all(), key=lambda m: m.year)
-    values = [m.value for m in measurements] + [goal.target]
+    values = [float(m.value) for m in measurements] + [float(goal.target)]
     years = [m.year for m in measurements] + [goal.target_year]
-    first_year, last_year = min(years), max(years)
-    if first_year == last_year:
-        first_year -= 1
+    first_year, last_year = min(years) - 1, max(years)
     if goal.lower_is_better:
-        lo, hi = 1.0, float(max(values)) + 1
+        ticks = nice_ticks(1, max(values) + 1)
+        ticks = [t for t in ticks if t >= 1] or [1]
     else:
-        lo, hi = 0.0, float(max(values)) * 1.15 or 1.0
-    left, right, top, bottom = 52, 16, 16, 34
+        ticks = nice_ticks(0, max(values) * 1.1)
+    lo, hi = ticks[0], ticks[-1]
+    left, right, top, bottom = 56, 16, 24, 30
     plot_w, plot_h = width - left - right, height - top - bottom
-    y_of = _scale(lo, hi, plot_h, invert=goal.lower_is_better)
+    span = (hi - lo) or 1
+
+    def y_of(value):
+        share = (float(value) - lo) / span
+        return top + (plot_h * share if goal.lower_is_better else plot_h * (1 - share))
 
     def x_of(year):
         return left + plot_w * (year - first_year) / (last_year - first_year)
 
-    decimals = 0 if all(v == v.to_integral_value() for v in values) else 2
+    decimals = 0 if all(float(v).is_integer() for v in values) else 2
+    tick_decimals = 0 if all(float(t).is_integer() for t in ticks) else 1
     parts = []
-    for step in range(5):
-        value = lo + (hi - lo) * step / 4
-        y = top + y_of(value)
+    for tick in ticks:
+        y = y_of(tick)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
@@ -152,19 +161,18 @@ def goal_chart(goal, *, width=380, height=230):
             _text(
                 left - 6,
                 y + 4,
-                _number(Decimal(str(round(value, 2))), decimals),
+                _number(Decimal(str(tick)), tick_decimals),
                 anchor="end",
                 fill=MUTED,
                 size=11,
             )
         )
-    for year in range(first_year, last_year + 1):
-        if (last_year - first_year) > 8 and year % 2:
-            continue
+    step = 1 if last_year - first_year <= 8 else 2
+    for year in range(last_year, first_year, -step):
         parts.append(
-            _text(x_of(year), height - 12, str(year), anchor="middle", fill=MUTED, size=11)
+            _text(x_of(year), height - 10, str(year), anchor="middle", fill=MUTED, size=11)
         )
-    target_y = top + y_of(goal.target)
+    target_y = y_of(goal.target)
     parts.append(
         f'<line x1="{left}" y1="{target_y:.1f}" x2="{x_of(goal.target_year):.1f}" '
         f'y2="{target_y:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>'
@@ -173,24 +181,21 @@ def goal_chart(goal, *, width=380, height=230):
         "year": goal.target_year,
         "value": _number(goal.target, decimals),
     }
+    label_y = target_y - 6 if target_y - 6 > top else target_y + 16
     parts.append(
-        _text(
-            x_of(goal.target_year) - 4,
-            target_y - 6,
-            target_text,
-            anchor="end",
-            fill=TARGET,
-            size=12,
-        )
+        _text(x_of(goal.target_year), label_y, target_text, anchor="end", fill=TARGET, size=12)
     )
-    points = [(x_of(m.year), top + y_of(m.value), m) for m in measurements]
+    points = [(x_of(m.year), y_of(m.value), m) for m in measurements]
     if len(points) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _m in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="3"/>')
     for x, y, m in points:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{LINE}"/>')
+        label_y = y - 10 if y - 10 > top - 8 else y + 20
         parts.append(
-            _text(x, y - 10, _number(m.value, decimals), anchor="middle", weight="bold", size=12)
+            _text(
+                x + 8, label_y, _number(m.value, decimals), anchor="start", weight="bold", size=12
+            )
         )
     title = _("%(goal)s: measurements and target") % {"goal": goal.name}
     return _svg(width, height, title, "".join(parts))

@@ -190,9 +190,11 @@ def canonical_query(params, filterset_class, drop=("page", "export")):
 def filter_fields(filterset, choices):
     """The filter panel, one entry per FilterSet parameter, its widget chosen by kind."""
     fields = []
-    for name, flt in filterset.filters.items():
-        if name == "ordering":
-            continue
+    names = [n for n in filterset.filters if n not in ("ordering", "updated_since")]
+    if "updated_since" in filterset.filters:
+        names.append("updated_since")  # the sync filter, least used in a meeting: last
+    for name in names:
+        flt = filterset.filters[name]
         raw = filterset.data.get(name, "")
         entry = {
             "name": name,
