@@ -7,23 +7,27 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 
-
-def static_only(url):
-    prefix = "file:///static/"
-    if not url.startswith(prefix):
-        raise ValueError(f"Not a static file of the registry: {url[:80]}")
-    found = finders.find(url.removeprefix(prefix).split("?")[0])
-    if not found:
-        raise ValueError(f"No such static file: {url[:80]}")
-    data = Path(found).read_bytes()
-    mime = "text/css" if found.endswith(".css") else None
-    return {"string": data, "mime_type": mime}
+STATIC_PREFIX = "file:///static/"
 
 
 def pdf_response(html, name):
-    from weasyprint import HTML, default_url_fetcher  # noqa: F401  (imported on use: heavy)
+    # Imported on use: loading WeasyPrint loads Pango.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    document = HTML(string=html, base_url="file:///", url_fetcher=static_only)
+    class StaticOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith(STATIC_PREFIX):
+                raise ValueError(f"Not a static file of the registry: {url[:80]}")
+            found = finders.find(url.removeprefix(STATIC_PREFIX).split("?")[0])
+            if not found:
+                raise ValueError(f"No such static file: {url[:80]}")
+            content_type = "text/css" if found.endswith(".css") else "application/octet-stream"
+            return URLFetcherResponse(
+                url, body=Path(found).read_bytes(), headers={"Content-Type": content_type}
+            )
+
+    document = HTML(string=html, base_url="file:///", url_fetcher=StaticOnly())
     response = HttpResponse(document.write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
