@@ -150,9 +150,21 @@ def by_agenda_region(actions, fields, aggregates):
         .annotate(**aggregates)
         .order_by()
     )
-    rows = [*own.order_by(), *via_agreement.order_by()]
-    rows += [{**row, "agenda_region": NATIONAL} for row in national]
-    return rows
+    merged = {}
+    # The three groups of actions are disjoint (own region / none but the agreement's /
+    # neither), so the counts of a key add up.
+    for row in [
+        *own.order_by(),
+        *via_agreement.order_by(),
+        *({**row, "agenda_region": NATIONAL} for row in national),
+    ]:
+        key = (*(row[f] for f in fields), row["agenda_region"])
+        if key in merged:
+            for name in aggregates:
+                merged[key][name] += row[name]
+        else:
+            merged[key] = dict(row)
+    return list(merged.values())
 
 
 def agenda_regions():

@@ -63,12 +63,16 @@ def world(tree, parties, users):
             progress=100,
             completed_on=datetime.date(2015, 11, 1),
         ),
-        "ir": ActionFactory(code="A-IR", agreement=other_generic, owner=parties["PV27"],
-                            region=tree["PV27"]),
+        "ir": ActionFactory(
+            code="A-IR", agreement=other_generic, owner=parties["PV27"], region=tree["PV27"]
+        ),
         "nb_reg": ActionFactory(code="A-NB-REG", agreement=brabant, owner=parties["BOM"]),
         "nh": ActionFactory(code="A-NH", agreement=holland, owner=parties["PV27"]),
         "draft": ActionFactory(
-            code="A-CONCEPT", title="Geheime actie", agreement=draft, owner=parties["PV30"],
+            code="A-CONCEPT",
+            title="Geheime actie",
+            agreement=draft,
+            owner=parties["PV30"],
             region=tree["PV30"],
         ),
     }

@@ -55,9 +55,7 @@ def test_logged_in_users_without_membership_or_staff_get_403(client, review, dja
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_answers_for_every_role_and_drafts_only_for_members(
-    client, users, review, role
-):
+def test_every_page_answers_for_every_role_and_drafts_only_for_members(client, users, review, role):
     client.force_login(users[role])
     member = role != "outsider"
     for url in page_urls(review):
@@ -212,7 +210,9 @@ def test_export_rows_equal_the_list(client, users, world):
     page = client.get("/reviews/actions/", params)
     rows = page.context["page"].paginator.count
     export = client.get("/reviews/actions/", {**params, "export": "csv"})
-    lines = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    lines = list(
+        csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig")))
+    )
     assert len(lines) == rows
     assert [line["code"] for line in lines] == [a.code for a in page.context["rows"]]
     xlsx = client.get("/reviews/actions/", {**params, "export": "xlsx"})
