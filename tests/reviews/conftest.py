@@ -1,13 +1,12 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from actions.models import Action
 from agenda.models import Agreement
 from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 
-OLD = timezone.make_aware(datetime.datetime(2016, 1, 4, 12, 0))
+OLD = datetime.datetime(2016, 1, 4, 11, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
