@@ -68,8 +68,10 @@ class StateOnDay(HistoricalQuerySet):
         for child in q.children:
             if isinstance(child, models.Q):
                 rewritten.children.append(self._rewrite_q(child))
-            else:
+            elif isinstance(child, tuple):
                 rewritten.children.append(self._rewrite(*child))
+            else:  # an expression (~Exists(…)): written for both tables already
+                rewritten.children.append(child)
         return rewritten
 
     def _filter_or_exclude(self, negate, args, kwargs):

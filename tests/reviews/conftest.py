@@ -88,5 +88,5 @@ def world(tree, parties, users):
 def backdate(moment=OLD):
     """Everything so far was recorded (and last changed) at `moment`."""
     for model in (Action, Agreement):
-        model.history.all().update(history_date=moment)
+        model.history.all().update(history_date=moment, created_at=moment, updated_at=moment)
         model.objects.all().update(created_at=moment, updated_at=moment)

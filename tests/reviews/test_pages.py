@@ -30,6 +30,7 @@ def page_urls(review):
         "/reviews/?as_of=2016-01-04",
         "/reviews/actions/",
         "/reviews/actions/?as_of=2016-01-04",
+        "/reviews/actions/?as_of=2016-01-04&stalled=true&overdue=false&party=PV30",
         "/reviews/agreements/",
         "/reviews/agreements/?as_of=2016-01-04",
         "/reviews/matrix/",
