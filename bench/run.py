@@ -112,6 +112,18 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             admin_client.get(url)
         print(f"{label:<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}  queries {len(queries)}")
+    for label, url in [
+        ("review dashboard", "/reviews/"),
+        (
+            "review list applies_to=AG-ZUID&overdue=true",
+            "/reviews/actions/?region=AG-ZUID&overdue=true",
+        ),
+        ("review matrix", "/reviews/matrix/"),
+    ]:
+        ms = median_ms(admin_client, url, max(3, args.repeat // 3))
+        with CaptureQueriesContext(connection) as queries:
+            admin_client.get(url)
+        print(f"{label:<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}  queries {len(queries)}")
     ms = median_ms(client, "/api/v1/actions/?format=csv", 3)
     print(f"{'actions CSV, all ' + str(total):<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}")
     # Memory on its own run: tracemalloc slows Python down several times over.
