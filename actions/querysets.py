@@ -22,15 +22,18 @@ def overdue_q(today=None, prefix=""):
     )
 
 
-def stalled_q(days, now=None):
+def stalled_q(days, now=None, *, on_day=False):
     """Stalled, as a condition: open, and neither changed nor given a progress-log entry in the
-    `days` days up to `now`. Written on `id` and `updated_at`, so that it answers on the live
-    table and on the recorded history alike (the state on a day, reviews.history)."""
+    `days` days before `now`. Written on `id` and `updated_at`, so that it answers on the live
+    table and on the recorded history alike; `on_day` judges the state of a past moment, so
+    log entries after `now` do not count either."""
     now = now or timezone.now()
     since = now - timedelta(days=days)
     log = apps.get_model("actions", "ActionUpdate").objects.filter(
-        action_id=models.OuterRef("id"), created_at__gte=since, created_at__lte=now
+        action_id=models.OuterRef("id"), created_at__gte=since
     )
+    if on_day:
+        log = log.filter(created_at__lt=now)
     return (
         ~models.Q(status__in=CLOSED_STATUSES) & models.Q(updated_at__lt=since) & ~models.Exists(log)
     )

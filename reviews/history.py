@@ -88,7 +88,8 @@ class StateOnDay(HistoricalQuerySet):
         return self.exclude(id__in=self.overdue(today).values("id"))
 
     def stalled(self, days, now=None):
-        return self.filter(stalled_q(days, now or end_of_day(self.day)))
+        moment = now or min(end_of_day(self.day), timezone.now())
+        return self.filter(stalled_q(days, moment, on_day=True))
 
     def not_stalled(self, days, now=None):
         return self.exclude(id__in=self.stalled(days, now).values("id"))

@@ -112,13 +112,20 @@ def reference_day(user, as_of=None):
 # Counts ---------------------------------------------------------------------------------
 
 
+def moment_of(day):
+    """Now for today (as the live lists judge), else the end of that day."""
+    return timezone.now() if day >= timezone.localdate() else end_of_day(day)
+
+
 def late_and_stalled(day):
     """The aggregates every count table shows: all, overdue and stalled on `day`."""
     return {
         "total": Count("id", distinct=True),
         "overdue": Count("id", filter=overdue_q(day), distinct=True),
         "stalled": Count(
-            "id", filter=stalled_q(settings.STALLED_AFTER_DAYS, end_of_day(day)), distinct=True
+            "id",
+            filter=stalled_q(settings.STALLED_AFTER_DAYS, moment_of(day), on_day=True),
+            distinct=True,
         ),
     }
 

@@ -839,6 +839,15 @@ def snapshot_table(snapshot):
 # The report -----------------------------------------------------------------------------
 
 
+def held_on(review):
+    """The day a held review's decisions took effect: its date, or the later day on which it
+    was recorded as held (a review entered after the meeting)."""
+    record = review.history.filter(status=ReviewStatus.HELD).order_by("history_date").first()
+    if record is None:
+        return review.date
+    return max(review.date, timezone.localtime(record.history_date).date())
+
+
 class ReportView(ReviewPageMixin, TemplateView):
     template_name = "reviews/report.html"
     pdf = False
@@ -864,7 +873,7 @@ class ReportView(ReviewPageMixin, TemplateView):
         user = self.request.user
         today = timezone.localdate()
         held = review.status == ReviewStatus.HELD
-        day = min(review.date, today) if held else today
+        day = min(held_on(review), today) if held else today
         history = day < today
         actions = selectors.actions_for(user, day if history else None)
         agreements = selectors.agreements_for(user, day if history else None)
