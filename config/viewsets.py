@@ -173,4 +173,6 @@ class HistoryMixin:
         if not scope_for(request.user).sees_drafts:
             for entry in entries:
                 entry["user"] = None
-        return Response(HistoryEntrySerializer(entries, many=True).data)
+        # Paginated like every list (DESIGN.md), as the schema says.
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)

@@ -68,7 +68,8 @@ class ActionViewSet(
         instance = self.get_object()
         if request.method == "GET":
             log = instance.updates.select_related("author")
-            return Response(ActionUpdateSerializer(log, many=True).data)
+            page = self.paginate_queryset(log)  # paginated like every list, as the schema says
+            return self.get_paginated_response(ActionUpdateSerializer(page, many=True).data)
         move = ProgressUpdateSerializer(data=request.data)
         move.is_valid(raise_exception=True)
         entry = action_add_update(

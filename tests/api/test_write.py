@@ -153,11 +153,11 @@ def test_updates_endpoint_moves_status_with_a_note(token_client, users, world):
     assert response.status_code == 201
     assert response.json()["note"] == "Budget onzeker"
     assert response.json()["author"] == "brabant"
-    log = client.get(url).json()
+    log = client.get(url).json()["results"]
     assert [entry["status_to"] for entry in log] == ["at_risk", "in_progress"]
     bad = client.post(url, {"status": "sideways"}, format="json")
     assert bad.status_code == 400
-    assert len(client.get(url).json()) == 2
+    assert len(client.get(url).json()["results"]) == 2
 
 
 def test_stale_if_match_is_412_and_changes_nothing(token_client, users, world):
@@ -230,13 +230,13 @@ def test_history_shows_who_changed_which_fields(token_client, users, world, api)
     client = token_client(users["brabant_editor"])
     url = f"/api/v1/actions/{world['own_action'].pk}/"
     client.patch(url, {"title": "Herzien", "progress": 40}, format="json")
-    entries = client.get(url + "history/").json()
+    entries = client.get(url + "history/").json()["results"]
     assert entries[0]["user"] == "brabant"
     assert entries[0]["type"] == "changed"
     changed = {c["field"]: c["new"] for c in entries[0]["changes"]}
     assert changed["title"] == "Herzien"
     assert changed["progress"] == 40
-    assert api.get(url + "history/").json()[0]["user"] is None
+    assert api.get(url + "history/").json()["results"][0]["user"] is None
     assert client.get("/api/v1/agreements/NB-1/history/").status_code == 200
 
 
@@ -326,12 +326,12 @@ def test_history_records_many_to_many_changes_as_codes(token_client, users, worl
     url = f"/api/v1/actions/{world['own_action'].pk}/"
     client.patch(url, {"contributors": ["BOM", "PV31"]}, format="json")
     client.patch(url, {"contributors": ["BOM"]}, format="json")
-    entries = client.get(url + "history/").json()
+    entries = client.get(url + "history/").json()["results"]
     changes = [c for e in entries for c in e["changes"] if c["field"] == "contributors"]
     assert changes[0] == {"field": "contributors", "old": ["BOM", "PV31"], "new": ["BOM"]}
     assert entries[0]["user"] == "ez"
     client.patch("/api/v1/agreements/NB-1/", {"regions": ["GM0772"]}, format="json")
-    agreement_entries = client.get("/api/v1/agreements/NB-1/history/").json()
+    agreement_entries = client.get("/api/v1/agreements/NB-1/history/").json()["results"]
     regions = [c for e in agreement_entries for c in e["changes"] if c["field"] == "regions"]
     assert regions[0] == {"field": "regions", "old": ["PV30"], "new": ["GM0772"]}
 
@@ -368,10 +368,10 @@ def test_history_queries_do_not_grow_with_its_length(
 
     grow_to(5)
     with django_assert_max_num_queries(20) as short:
-        entries = api.get(url).json()
+        entries = api.get(url).json()["results"]
     assert len(entries) == 5
     owners = [c for e in entries for c in e["changes"] if c["field"] == "owner"]
     assert {c["new"] for c in owners} <= {"PV30", "PV31"}
     grow_to(20)
     with django_assert_max_num_queries(len(short.captured_queries)):
-        assert len(api.get(url).json()) == 20
+        assert len(api.get(url).json()["results"]) == 20
