@@ -4,14 +4,16 @@ the history), the filtered lists through the API's FilterSets."""
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,15 +29,17 @@ from actions.querysets import overdue_q
 from agenda.api.serializers import AgreementSerializer
 from agenda.choices import AgreementScope, AgreementStatus, ReviewDecisionKind, ReviewStatus
 from agenda.filters import AgreementFilterSet, region_lookups
-from agenda.models import Agreement, AgreementParty, BudgetLine, Party, Review
+from agenda.models import Agreement, AgreementParty, BudgetLine, Party, Review, Theme
 from agenda.scope import OutOfScope, scope_for
 from config.exports import EXPORTERS, header_for, serialized_rows
 from config.filters import ChoiceListFilter, CodeListFilter, SearchFilter, StrictBooleanFilter
+from regions.models import Region
 from reviews import charts, selectors
 from reviews.choices import SavedViewList
 from reviews.forms import DEFAULT_PAGE_SIZE, AsOfForm, HoldForm, ReportForm, SavedViewForm
 from reviews.history import first_recorded_day
 from reviews.models import SavedView
+from reviews.pdf import pdf_response
 from reviews.services import review_hold, suggested_code
 
 NATIONAL_LABEL = gettext_lazy("Nationwide or across agenda regions")
@@ -151,7 +155,7 @@ class DashboardView(ReviewPageMixin, TemplateView):
             ),
             national=selectors.NATIONAL,
             statuses=[(s, ActionStatus(s).label) for s in selectors.STATUS_ORDER],
-            stalled_days=selectors.settings.STALLED_AFTER_DAYS,
+            stalled_days=settings.STALLED_AFTER_DAYS,
             goals=[(goal, charts.goal_chart(goal)) for goal in goals],
             last_review=last_review,
             next_review=selectors.next_planned_review(),
@@ -230,8 +234,6 @@ class AsInstances:
         self.prefetch = prefetch
 
     def iterator(self, chunk_size):
-        from django.db.models import prefetch_related_objects
-
         chunk = []
         for record in self.records.iterator(chunk_size=chunk_size):
             chunk.append(record.instance)
@@ -372,8 +374,6 @@ class FilteredListView(ReviewPageMixin, View):
         )
 
     def render(self, request, context, status=200):
-        from django.template.response import TemplateResponse
-
         return TemplateResponse(request, self.template_name, context, status=status)
 
     def saved_views(self, user):
@@ -821,10 +821,8 @@ def snapshot_table(snapshot):
     for item in snapshot["counts"]:
         key = (item["agenda_region"], item["theme"])
         rows.setdefault(key, {})[item["status"]] = item["count"]
-    names = dict(
-        selectors.Region.objects.filter(code__in={k[0] for k in rows}).values_list("code", "name")
-    )
-    themes = dict(selectors.Theme.objects.values_list("code", "name"))
+    names = dict(Region.objects.filter(code__in={k[0] for k in rows}).values_list("code", "name"))
+    themes = dict(Theme.objects.values_list("code", "name"))
     return [
         {
             "region": names.get(region, NATIONAL_LABEL),
@@ -933,8 +931,6 @@ class ReportView(ReviewPageMixin, TemplateView):
         }
 
     def pdf_response(self, request, context, review):
-        from reviews.pdf import pdf_response
-
         html = render_to_string(self.template_name, {**context, "for_pdf": True}, request=request)
         name = f"herijking-{review.date.isoformat()}"
         if context["region"] is not None:
