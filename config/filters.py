@@ -2,6 +2,8 @@
 lists that refuse unknown values with a 400 naming the parameter (django-filter's backend
 turns form errors into a 400 keyed by the parameter)."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.contrib import admin
@@ -141,10 +143,20 @@ class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, compared in UTC: any offset a client sends is valid ISO 8601, but
+    PostgreSQL refuses offsets beyond ±15:59 (`+20:04` would be a server error)."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return super().filter(qs, value)
+
+
 class RegistryFilterSet(django_filters.FilterSet):
     """What every FilterSet offers: the rows changed since a moment (for syncing copies)."""
 
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UTCIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed at or after this moment (ISO 8601, a date or a date and time).",
