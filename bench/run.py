@@ -103,8 +103,8 @@ def main():
     for label, url in [
         ("admin actions changelist", "/admin/actions/action/"),
         (
-            "admin actions, region=PV30&overdue=yes",
-            "/admin/actions/action/?region=PV30&overdue=yes",
+            "admin actions, region=PV30&overdue=true",
+            "/admin/actions/action/?region=PV30&overdue=true",
         ),
         ("admin agreements changelist (counts)", "/admin/agenda/agreement/"),
     ]:
@@ -115,7 +115,7 @@ def main():
     for label, url in [
         ("review dashboard", "/reviews/"),
         (
-            "review list applies_to=AG-ZUID&overdue=true",
+            "review list region=AG-ZUID&overdue=true",
             "/reviews/actions/?region=AG-ZUID&overdue=true",
         ),
         ("review matrix", "/reviews/matrix/"),
