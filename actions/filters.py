@@ -1,4 +1,5 @@
 import django_filters
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from actions.choices import ActionStatus
@@ -67,8 +68,8 @@ class ActionFilterSet(RegistryFilterSet):
     stalled = StrictBooleanFilter(
         method="filter_stalled",
         label=_("stalled"),
-        help_text="`true`: open, and no progress update or change for a number of days (60 "
-        "unless the registry says otherwise); `false`: the others.",
+        help_text="`true`: open and without any change or progress update in the last "
+        "STALLED_AFTER_DAYS days (a setting, 90 by default); `false`: the others.",
     )
     due_from = django_filters.DateFilter(
         field_name="due_date",
@@ -116,16 +117,16 @@ class ActionFilterSet(RegistryFilterSet):
     def filter_applies_to(self, queryset, name, value):
         return queryset.filter(pk__in=Action.objects.applies_to(*value).values("pk"))
 
-    def filter_stalled(self, queryset, name, value):
-        if value is None:
-            return queryset
-        stalled = Action.objects.stalled().values("pk")
-        return queryset.filter(pk__in=stalled) if value else queryset.exclude(pk__in=stalled)
-
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
         return queryset.overdue() if value else queryset.not_overdue()
+
+    def filter_stalled(self, queryset, name, value):
+        if value is None:
+            return queryset
+        days = settings.STALLED_AFTER_DAYS
+        return queryset.stalled(days) if value else queryset.not_stalled(days)
 
 
 # Admin list filters (the shared ones, theme, region, applies_to, changed since, live beside

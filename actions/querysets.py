@@ -3,6 +3,7 @@
 import datetime
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -44,6 +45,23 @@ def overdue_q(today=None, prefix=""):
     )
 
 
+def stalled_q(days, now=None, *, on_day=False):
+    """Stalled, as a condition: open, and neither changed nor given a progress-log entry in the
+    `days` days before `now`. Written on `id` and `updated_at`, so that it answers on the live
+    table and on the recorded history alike; `on_day` judges the state of a past moment, so
+    log entries after `now` do not count either."""
+    now = now or data_clock()
+    since = now - timedelta(days=days)
+    log = apps.get_model("actions", "ActionUpdate").objects.filter(
+        action_id=models.OuterRef("id"), created_at__gte=since
+    )
+    if on_day:
+        log = log.filter(created_at__lt=now)
+    return (
+        ~models.Q(status__in=CLOSED_STATUSES) & models.Q(updated_at__lt=since) & ~models.Exists(log)
+    )
+
+
 class ActionQuerySet(models.QuerySet):
     def get_by_natural_key(self, code):
         return self.get(code=code)
@@ -60,12 +78,10 @@ class ActionQuerySet(models.QuerySet):
         (STALLED_AFTER_DAYS). The clock is the data's date when the data is a snapshot
         (AGENDA_SNAPSHOT_DATE): an agenda frozen in 2016 did not stall because time passed."""
         days = settings.STALLED_AFTER_DAYS if days is None else days
-        since = (now or data_clock()) - timedelta(days=days)
-        return (
-            self.exclude(status__in=CLOSED_STATUSES)
-            .filter(updated_at__lt=since)
-            .exclude(updates__created_at__gte=since)
-        )
+        return self.filter(stalled_q(days, now or data_clock()))
+
+    def not_stalled(self, days=None, now=None):
+        return self.exclude(pk__in=self.model.objects.stalled(days, now).values("pk"))
 
     def in_work_order(self):
         """Open work first, the earliest due first (no due date last), then the closed."""

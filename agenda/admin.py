@@ -381,6 +381,8 @@ class ReviewAdmin(RegistryAdmin):
     search_fields = ["title", "conclusion"]
     date_hierarchy = "date"
     inlines = [ReviewDecisionInline]
+    # A review is held (status, snapshot, decisions applied) by the review pages' service only.
+    readonly_fields = ["status"]
 
 
 class GoalMeasurementInline(admin.TabularInline):

@@ -305,12 +305,19 @@ class Review(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=ReviewStatus, default=ReviewStatus.PLANNED
     )
+    participants = models.ManyToManyField(
+        "agenda.Party",
+        verbose_name=_("participants"),
+        blank=True,
+        related_name="reviews",
+        help_text=_("The parties at the table."),
+    )
     conclusion = models.TextField(_("conclusion"), blank=True)
     source = models.TextField(_("source"), blank=True)
     snapshot = models.JSONField(_("snapshot"), null=True, blank=True, editable=False)
 
     objects = NaturalKeyManager("date")
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["participants"])
 
     class Meta:
         ordering = ["-date"]

@@ -103,12 +103,24 @@ def main():
     for label, url in [
         ("admin actions changelist", "/admin/actions/action/"),
         (
-            "admin actions, region=PV30&overdue=yes",
-            "/admin/actions/action/?region=PV30&overdue=yes",
+            "admin actions, region=PV30&overdue=true",
+            "/admin/actions/action/?region=PV30&overdue=true",
         ),
         ("admin agreements changelist (counts)", "/admin/agenda/agreement/"),
     ]:
         ms = median_ms(admin_client, url, args.repeat)
+        with CaptureQueriesContext(connection) as queries:
+            admin_client.get(url)
+        print(f"{label:<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}  queries {len(queries)}")
+    for label, url in [
+        ("review dashboard", "/reviews/"),
+        (
+            "review list region=AG-ZUID&overdue=true",
+            "/reviews/actions/?region=AG-ZUID&overdue=true",
+        ),
+        ("review matrix", "/reviews/matrix/"),
+    ]:
+        ms = median_ms(admin_client, url, max(3, args.repeat // 3))
         with CaptureQueriesContext(connection) as queries:
             admin_client.get(url)
         print(f"{label:<42} median {ms:9.2f} ms  ratio {ms / base:8.1f}  queries {len(queries)}")

@@ -4,6 +4,8 @@ into a 400 keyed by the parameter); several values come comma-separated or as a 
 parameter (`status=done,planned` = `status=done&status=planned`); codes match regardless of
 case; every ordering ends with `id`, so pages never skip or repeat rows."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.contrib import admin
@@ -194,11 +196,19 @@ class TimestampField(forms.DateTimeField):
 
 
 class TimestampFilter(django_filters.Filter):
+    """Compared in UTC: any offset is valid ISO 8601, but PostgreSQL refuses offsets beyond
+    ±15:59 (`+20:04` would be a server error)."""
+
     field_class = TimestampField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         describe(self, {"type": "string", "format": "date-time"})
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return super().filter(qs, value)
 
 
 class RepeatableCSVWidget(CSVWidget):

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "regions",
     "agenda",
     "actions",
+    "reviews",
     "config.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -124,10 +126,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "admin:login"
 
 # The shipped fixtures are the agenda as it stood at the review of 8 June 2016; pages and
-# the API root say so. A deployment that keeps live data sets it empty.
+# the API root say so, and "stalled" is judged on that day. A deployment that keeps live
+# data sets it empty.
 AGENDA_SNAPSHOT_DATE = env.str("AGENDA_SNAPSHOT_DATE", default="2016-06-08")
-# An open action without a progress update or change for this many days is "stalled".
-STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=60)
+# An open action without any change or progress-log entry for this many days counts as
+# stalled (admin, API `stalled=true`, review pages, reminders).
+STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=90)
+
+# Mail (reminders): the console by default, SMTP by EMAIL_URL (e.g.
+# smtp+tls://user:password@smtp.example.nl:587).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update({name: value for name, value in EMAIL_CONFIG.items() if value is not None})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mkb-agenda@localhost")
+# Where the registry is served: the links in reminder mails point there.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Rights come from memberships alone (agenda.backends); passwords are checked as Django does.
 AUTHENTICATION_BACKENDS = ["agenda.backends.MembershipBackend"]

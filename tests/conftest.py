@@ -107,6 +107,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def live_data(settings):
+    """Tests make their data now: judged on today, not on the shipped snapshot's date (tests
+    of the snapshot set AGENDA_SNAPSHOT_DATE themselves)."""
+    settings.AGENDA_SNAPSHOT_DATE = ""
+
+
+@pytest.fixture(autouse=True)
 def changes_settle_at_once(settings):
     """Tests write and read in the same second: no settle lag (tests of the lag set it)."""
     settings.CHANGES_SETTLE_SECONDS = 0

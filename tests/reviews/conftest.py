@@ -1,0 +1,92 @@
+import datetime
+
+import pytest
+
+from actions.models import Action
+from agenda.models import Agreement
+from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
+
+OLD = datetime.datetime(2016, 1, 4, 11, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def world(tree, parties, users):
+    """Generic and regional agreements with actions in Brabant, Limburg, Noord-Holland and
+    nationwide, one overdue, and a draft agreement with an action (only members see it).
+    Everything was recorded on 4 January 2016."""
+    main = ThemeFactory(code="INNO", name="Innovatie")
+    mit = ThemeFactory(code="MIT", name="MIT-regeling", parent=main)
+    ir = ThemeFactory(code="IR", name="Investor Relations")
+    generic = AgreementFactory(code="GEN", title="Generieke afspraak", theme=mit)
+    other_generic = AgreementFactory(code="GEN-IR", title="Investeren", theme=ir)
+    brabant = AgreementFactory(
+        code="NB-1",
+        title="Brabantse afspraak",
+        theme=mit,
+        scope="regional",
+        regions=[tree["PV30"]],
+        parties=[(parties["PV30"], "lead")],
+    )
+    holland = AgreementFactory(
+        code="NH-1",
+        theme=ir,
+        scope="regional",
+        regions=[tree["PV27"]],
+        parties=[(parties["PV27"], "lead")],
+    )
+    draft = AgreementFactory(code="CONCEPT-1", title="Geheim concept", theme=mit, status="draft")
+    actions = {
+        "nb": ActionFactory(
+            code="A-NB", agreement=generic, owner=parties["PV30"], region=tree["PV30"]
+        ),
+        "li": ActionFactory(
+            code="A-LI",
+            agreement=generic,
+            owner=parties["PV31"],
+            region=tree["PV31"],
+            status="in_progress",
+        ),
+        "ehv": ActionFactory(
+            code="A-EHV",
+            agreement=generic,
+            owner=parties["BOM"],
+            region=tree["GM0772"],
+            status="at_risk",
+            due_date=datetime.date(2015, 12, 1),
+        ),
+        "nat": ActionFactory(
+            code="A-NAT",
+            agreement=generic,
+            owner=parties["EZ"],
+            status="done",
+            progress=100,
+            completed_on=datetime.date(2015, 11, 1),
+        ),
+        "ir": ActionFactory(
+            code="A-IR", agreement=other_generic, owner=parties["PV27"], region=tree["PV27"]
+        ),
+        "nb_reg": ActionFactory(code="A-NB-REG", agreement=brabant, owner=parties["BOM"]),
+        "nh": ActionFactory(code="A-NH", agreement=holland, owner=parties["PV27"]),
+        "draft": ActionFactory(
+            code="A-CONCEPT",
+            title="Geheime actie",
+            agreement=draft,
+            owner=parties["PV30"],
+            region=tree["PV30"],
+        ),
+    }
+    backdate()
+    return {
+        "generic": generic,
+        "brabant": brabant,
+        "holland": holland,
+        "draft": draft,
+        "actions": actions,
+    }
+
+
+def backdate(moment=OLD):
+    """Everything so far was recorded (and last changed) at `moment`."""
+    for model in (Action, Agreement):
+        model.history.all().update(history_date=moment, created_at=moment, updated_at=moment)
+        model.objects.all().update(created_at=moment, updated_at=moment)
