@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint fmt bench messages mutants
+.PHONY: install run test lint fmt bench serve messages mutants
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt tests/browser/axe/package-lock.json
 	python3 -m venv $(VENV)
@@ -47,8 +47,16 @@ messages: install
 	DEBUG=on $(PY) manage.py makemessages -l nl --ignore='.venv*' --ignore=tests --ignore=bench
 	DEBUG=on $(PY) manage.py compilemessages -l nl --ignore='.venv*'
 
+# The benchmark on PostgreSQL (127.0.0.1:5432): API against the hand-written floor, figures in
+# bench/last-run.md (BENCHMARKS.md keeps the last full run). BENCH_ARGS="--sizes 2000" for short.
+BENCH_ARGS ?= --sizes 10000,100000
 bench: install
-	DEBUG=on $(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Production-like serving: gunicorn with gunicorn.conf.py, static files collected.
+serve: install
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py config.wsgi:application
 
 # Mutation testing of the rule modules (scope, status moves, region tree, services): slow,
 # not in CI. Prints every surviving mutant.
