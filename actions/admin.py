@@ -1,14 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from actions.api.serializers import ActionSerializer
+from actions.admin_import import ActionImportAdminMixin
 from actions.choices import CLOSED_STATUSES, ActionStatus
 from actions.filters import (
     ActionFilterSet,
@@ -18,6 +18,7 @@ from actions.filters import (
     OwnerListFilter,
     StalledListFilter,
 )
+from actions.importing import ACTION_SHEET
 from actions.models import Action, ActionUpdate
 from actions.querysets import WORK_ORDER, overdue_q
 from actions.services import (
@@ -107,8 +108,11 @@ class ActionUpdateInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
+class ActionAdmin(
+    ActionImportAdminMixin, SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin
+):
     form = ActionAdminForm
+    change_list_template = "admin/actions/action/change_list.html"
     action_form = StatusActionForm
     # What people come for, in a width a 1366 px laptop shows without scrolling sideways.
     list_display = [
@@ -149,7 +153,7 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
         "export_csv",
         "export_xlsx",
     ]
-    export_serializer_class = ActionSerializer
+    sheet_layout = ACTION_SHEET
     # What an editor changes most comes first; the version travels hidden.
     fieldsets = [
         (
@@ -206,6 +210,11 @@ class ActionAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin):
     @admin.display(description=_("owner"), ordering="owner__name")
     def owner_name(self, action):
         return cut(action.owner.name, "cut-name")
+
+    def get_export_queryset(self, request, queryset):
+        return queryset.select_related("agreement__theme", "owner", "region").prefetch_related(
+            Prefetch("contributors", Party.objects.order_by("code"))
+        )
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, action):

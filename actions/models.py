@@ -148,3 +148,29 @@ class ActionUpdate(models.Model):
 
     def __str__(self):
         return f"{self.action}: {self.status_from} → {self.status_to}"
+
+
+class ImportUpload(TimeStampedModel):
+    """A spreadsheet an editor uploaded in the admin to import actions, kept between its
+    preview and their confirmation. It lives in the database, not on one app server's disk,
+    so that whichever server answers the confirmation reads the very bytes that were
+    previewed (and validates them again). Deleted when confirmed, and a day after upload at
+    the latest. A transient buffer, not a record of the agenda: it has no history."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="action_import_uploads",
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("uploaded import file")
+        verbose_name_plural = _("uploaded import files")
+
+    def __str__(self):
+        return self.file_name

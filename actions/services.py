@@ -49,9 +49,11 @@ def _next_code(agreement):
 
 
 def _validate(action):
+    # The fields' own errors first: without an agreement no code could be generated, and
+    # "needs an agreement" says what to fix where "needs a code" does not.
+    action.full_clean(exclude=["contributors"] if action.code else ["contributors", "code"])
     if not action.code:
         raise ValidationError({"code": _("An action needs a code.")})
-    action.full_clean(exclude=["contributors"])
     agreement_regions = list(action.agreement.regions.all())
     if (
         action.region_id

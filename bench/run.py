@@ -173,6 +173,27 @@ def in_process(database_url, size, repeat):
     return done.stdout
 
 
+def import_bench(database_url, rows):
+    env = {**os.environ, **ENV, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "import_bench.py"),
+            "--rows",
+            str(rows),
+            "--repeat",
+            "3",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        return "import benchmark failed: " + done.stderr[-1500:]
+    return done.stdout
+
+
 def rss_kb(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -236,12 +257,13 @@ def main():
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--import-rows", type=int, default=10000, help="0: no import run")
     args = parser.parse_args()
     from bench.load import run_load
 
     sizes = [int(size) for size in args.sizes.split(",")]
     lines = [
-        f"# Benchmark of {datetime.date.today()}",
+        f"# Benchmark of {datetime.datetime.now(datetime.UTC):%Y-%m-%d}",
         "",
         f"`python bench/run.py --sizes {args.sizes} --repeat {args.repeat} --clients "
         f"{args.clients} --seconds {args.seconds}` on PostgreSQL; API and floor each served by "
@@ -274,13 +296,11 @@ def main():
                 median, p90 = timed(f"http://127.0.0.1:{API_PORT}{path}", args.repeat)
                 floor_median, _ = timed(f"http://127.0.0.1:{FLOOR_PORT}{path}", args.repeat)
                 growth.setdefault(label, {})[size] = median
+                ratio = median / floor_median
                 lines.append(
-                    f"| `{label}` | {median:.1f} | {p90:.1f} | {floor_median:.1f} | {median / floor_median:.2f}× |"
+                    f"| `{label}` | {median:.1f} | {p90:.1f} | {floor_median:.1f} | {ratio:.2f}× |"
                 )
-                print(
-                    f"  {label}: {median:.1f} ms, floor {floor_median:.1f} ms, {median / floor_median:.2f}×",
-                    flush=True,
-                )
+                print(f"  {label}: {median:.1f} ms, floor {floor_median:.1f} ms, {ratio:.2f}×")
             lines.append("")
             main_case = CASES[0][1]
             mine = run_load(
@@ -296,10 +316,9 @@ def main():
                 "| --- | --- | --- | --- | --- | --- |",
             ]
             for label, figures in [("API", mine), ("floor", theirs)]:
-                lines.append(
-                    f"| {label} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p95']:.1f} "
-                    f"| {figures['p99']:.1f} | {figures['errors']} |"
-                )
+                cells = [f"{figures['rps']:.0f}"]
+                cells += [f"{figures[p]:.1f}" for p in ("p50", "p95", "p99")]
+                lines.append(f"| {label} | {' | '.join(cells)} | {figures['errors']} |")
             lines += ["", f"API throughput: {mine['rps'] / theirs['rps']:.0%} of the floor's.", ""]
             print(
                 f"  load: API {mine['rps']:.0f} req/s, floor {theirs['rps']:.0f} req/s", flush=True
@@ -315,6 +334,16 @@ def main():
             "```",
             "",
         ]
+        if size == sizes[-1] and args.import_rows:
+            rows = min(args.import_rows, size)
+            lines += [
+                "Spreadsheet import (bench/import_bench.py):",
+                "",
+                "```",
+                import_bench(url, rows).rstrip(),
+                "```",
+                "",
+            ]
         if not args.skip_exports and size == sizes[-1]:
             figures = exports(url, name)
             csv_seconds, csv_growth, csv_bytes = figures["csv"]
@@ -325,13 +354,13 @@ def main():
                 "",
                 "| export | seconds | peak memory growth | floor |",
                 "| --- | --- | --- | --- |",
-                f"| CSV ({csv_bytes / 1e6:.1f} MB) | {csv_seconds:.1f} | {csv_growth:.0f} MB | COPY: {copy_seconds:.1f} s ({csv_seconds / copy_seconds:.1f}×) |",
+                f"| CSV ({csv_bytes / 1e6:.1f} MB) | {csv_seconds:.1f} | {csv_growth:.0f} MB | "
+                f"COPY: {copy_seconds:.1f} s ({csv_seconds / copy_seconds:.1f}×) |",
                 f"| XLSX | {xlsx_seconds:.1f} | {xlsx_growth:.0f} MB | |",
                 "",
             ]
             print(
-                f"  CSV {csv_seconds:.1f} s ({csv_growth:.0f} MB), COPY {copy_seconds:.1f} s, XLSX {xlsx_seconds:.1f} s",
-                flush=True,
+                f"  CSV {csv_seconds:.1f} s, COPY {copy_seconds:.1f} s, XLSX {xlsx_seconds:.1f} s"
             )
         psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     if len(sizes) > 1:

@@ -15,21 +15,30 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.scope import OutOfScope, may_change, scope_for
 from config.api_root import snapshot_date
 from config.concurrency import StaleVersionError
-from config.exports import EXPORTERS, header_for, serialized_rows
+from config.exports import (
+    EXPORTERS,
+    SheetLayout,
+    csv_separator,
+    export_file_name,
+    serialized_rows,
+    sheet_response,
+)
 from config.history import history_entries, readable_entries
 
 
@@ -309,21 +318,87 @@ class ScopedAdminMixin:
             self.delete_model(request, obj)
 
 
+def _described(changelist):
+    """The list's filters and search in words, as the filter panel shows them."""
+    parts = []
+    for spec in changelist.filter_specs:
+        if not getattr(spec, "used_parameters", None):
+            continue
+        chosen = [str(c["display"]) for c in spec.choices(changelist) if c.get("selected")]
+        shown = chosen or [str(v) for v in spec.used_parameters.values()]
+        parts.append(f"{spec.title}: {', '.join(shown)}")
+    if changelist.query:
+        parts.append(_("search: “%(text)s”") % {"text": changelist.query})
+    return "; ".join(parts)
+
+
 class SpreadsheetExportAdminMixin:
-    """ "Export to CSV / Excel" admin actions: the selected rows (or all, with "select all"),
-    with the same columns as the API's export (`export_serializer_class`)."""
+    """Exports for people in Excel (config.exports, the sheet dialect): buttons above the list
+    export the whole filtered list (the list's filters, search and order, every page) as
+    `acties-2026-11-29.xlsx` or `.csv`; the "Export" admin actions export the selected rows.
+    The columns are the API's (`sheet_layout`), under headers in the user's language with
+    labels beside the codes."""
 
-    export_serializer_class = None
+    sheet_layout = None
+    export_serializer_class = None  # without a layout: the serializer's fields, as they come
+    change_list_template = "admin/registry/change_list.html"
 
-    def _export(self, request, queryset, kind):
-        header = header_for(self.export_serializer_class())
-        rows = serialized_rows(self.export_serializer_class, queryset, {"request": request})
-        return EXPORTERS[kind](header, rows, self.model._meta.model_name)
+    def get_sheet_layout(self):
+        return self.sheet_layout or SheetLayout(self.export_serializer_class, self.model)
 
-    @admin.action(description=_("Export to CSV"), permissions=["view"])
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "export/<str:kind>/",
+                self.admin_site.admin_view(self.export_view),
+                name="{}_{}_export".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_export_queryset(self, request, queryset):
+        """The rows as the export serializer reads them (a hook for select_related)."""
+        return queryset
+
+    def export_view(self, request, kind):
+        if kind not in EXPORTERS:
+            raise Http404
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        separator = csv_separator(request)
+        # The list's own parameters only: the separator is the export's.
+        request.GET = request.GET.copy()
+        request.GET.pop("sep", None)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            changelist_url = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            )
+            return HttpResponseRedirect(f"{changelist_url}?{request.GET.urlencode()}")
+        queryset = changelist.get_queryset(request)
+        return self._export(request, queryset, kind, _described(changelist), separator)
+
+    def _export(self, request, queryset, kind, described="", separator=None):
+        layout = self.get_sheet_layout()
+        queryset = self.get_export_queryset(request, queryset)
+        rows = serialized_rows(layout.serializer_class, queryset, {"request": request})
+        return sheet_response(
+            layout,
+            rows,
+            kind,
+            separator=separator or csv_separator(request),
+            filename=export_file_name(self.model),
+            title=capfirst(str(self.model._meta.verbose_name_plural)),
+            described=described,
+        )
+
+    @admin.action(description=_("Export the selected rows to CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         return self._export(request, queryset, "csv")
 
-    @admin.action(description=_("Export to Excel (XLSX)"), permissions=["view"])
+    @admin.action(description=_("Export the selected rows to Excel (XLSX)"), permissions=["view"])
     def export_xlsx(self, request, queryset):
         return self._export(request, queryset, "xlsx")

@@ -16,7 +16,14 @@ from rest_framework.response import Response
 
 from agenda.scope import ensure_editable, scope_for
 from config.api import PreconditionFailed
-from config.exports import EXPORTERS, XLSX_TYPE, header_for, serialized_rows
+from config.exports import (
+    EXPORTERS,
+    XLSX_TYPE,
+    export_file_name,
+    field_kinds,
+    header_for,
+    serialized_rows,
+)
 from config.filters import multiple_value_filters
 from config.history import HistoryEntrySerializer, history_entries
 
@@ -127,9 +134,14 @@ class RegistryViewSetMixin:
         if export is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        header = header_for(self.get_serializer())
+        serializer = self.get_serializer()
         rows = serialized_rows(self.get_serializer_class(), queryset, self.get_serializer_context())
-        return export(header, rows, self.basename)
+        return export(
+            header_for(serializer),
+            rows,
+            export_file_name(queryset.model),
+            kinds=field_kinds(serializer),
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)

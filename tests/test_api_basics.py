@@ -11,3 +11,10 @@ def test_regions_list_detail_and_kind_filter(client, tree):
     assert zeeland["parent"] == {"code": "LD03", "name": "West-Nederland"}
     assert zeeland["groups"] == [{"code": "AG-ZUID", "name": "Zuid"}]
     assert client.get("/api/v1/regions/NOPE/").status_code == 404
+
+
+def test_a_moment_with_a_far_utc_offset_is_no_server_error(api, db):
+    """`updated_since` with an offset PostgreSQL refuses (beyond ±15:59) is compared in UTC."""
+    response = api.get("/api/v1/parties/", {"updated_since": "5673-03-08T22:42:34.4-22:33"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0

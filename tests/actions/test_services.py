@@ -211,3 +211,26 @@ def test_stalled_means_open_and_untouched_for_n_days(db):
     assert set(Action.objects.stalled(30, now=now)) == {quiet}
     assert set(Action.objects.stalled(90, now=now)) == set()
     assert finished not in Action.objects.stalled(0, now=now + datetime.timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"progress": 60}, "Een afgeronde actie heeft een afrondingsdatum en voortgang 100."),
+        ({"progress": 150}, "Zorg ervoor dat deze waarde hoogstens 100 is."),
+    ],
+)
+def test_a_refused_constraint_says_why_in_words(db, fields, message):
+    """A check constraint that refuses a write names the rule in Dutch, never its internal
+    name (the admin form and the import show this text to people)."""
+    superuser = UserFactory(is_superuser=True)
+    action = ActionFactory()
+    action_add_update(action=action, status="in_progress", user=superuser)
+    action_add_update(action=action, status="done", user=superuser)
+    with pytest.raises(ValidationError) as refused:
+        action_update(action=action, user=superuser, **fields)
+    text = " ".join(refused.value.messages)
+    assert message in text
+    assert "actions_action" not in text
+    action.refresh_from_db()
+    assert action.progress == 100
