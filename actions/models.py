@@ -11,6 +11,12 @@ from config.clock import today
 from config.models import TimeStampedModel
 
 
+def overdue_on(due_date, status, day):
+    """Overdue on `day`: due before it and neither done nor cancelled (the list rows and the
+    model read this; querysets use `overdue_q`)."""
+    return bool(due_date and due_date < day and status not in CLOSED_STATUSES)
+
+
 class Action(TimeStampedModel):
     """A concrete action (actie) under an agreement, with an accountable owner (eigenaar) and
     contributing parties: the agenda's two-way traffic. Status moves only through
@@ -94,6 +100,8 @@ class Action(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["due_date"]),
+            # The sync walk (`updated_since`, `cursor`) reads in this order.
+            models.Index(fields=["updated_at", "id"]),
         ]
 
     def __str__(self):
@@ -108,9 +116,7 @@ class Action(TimeStampedModel):
 
     @property
     def is_overdue(self):
-        return bool(
-            self.due_date and self.due_date < today() and self.status not in CLOSED_STATUSES
-        )
+        return overdue_on(self.due_date, self.status, today())
 
 
 class ActionUpdate(models.Model):

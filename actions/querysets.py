@@ -117,7 +117,9 @@ class ActionQuerySet(models.QuerySet):
     def visible_to(self, user):
         if scope_for(user).sees_drafts:
             return self.all()
-        return self.exclude(agreement__status=AgreementStatus.DRAFT)
+        # A subquery, not a join: counting a page of actions then reads the actions only.
+        drafts = Agreement.objects.filter(status=AgreementStatus.DRAFT).values("pk")
+        return self.exclude(agreement__in=drafts)
 
     def editable_by(self, user):
         """Ministry editors: all. Other editors: actions one of their parties owns, or whose

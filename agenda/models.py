@@ -264,7 +264,7 @@ class BudgetLine(TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["agreement__code", "year", "party__code"]
+        ordering = ["agreement__code", "year", "party__code", "id"]  # id: one order, always
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
         constraints = [

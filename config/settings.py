@@ -4,6 +4,8 @@ Every value has a safe production default: DEBUG off, SECRET_KEY required unless
 SQLite only when DATABASE_URL is unset (the embedded default for `make run`).
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -98,7 +100,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file as production does: an in-memory database shares one cache between
     # connections and reports concurrent writers as locked instead of letting them wait.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # One file per test run: two runs side by side must not share (and break) one database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"mkb-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from rest_framework import viewsets
 
+from agenda.api.rows import agreement_rows
 from agenda.api.serializers import (
     AgreementSerializer,
     AgreementWriteSerializer,
@@ -61,6 +62,7 @@ class AgreementViewSet(
     serializer_class = AgreementSerializer
     write_serializer_class = AgreementWriteSerializer
     filterset_class = AgreementFilterSet
+    list_rows = staticmethod(agreement_rows)
     lookup_field = "code"
     lookup_value_regex = CODE
 
