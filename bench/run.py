@@ -392,7 +392,8 @@ def main():
             print(
                 f"  CSV {csv_seconds:.1f} s, COPY {copy_seconds:.1f} s, XLSX {xlsx_seconds:.1f} s"
             )
-        psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not args.reuse:  # kept for the next `--reuse` run
+            psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         lines += [

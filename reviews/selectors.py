@@ -354,15 +354,23 @@ def agreement_changes(user, since, until):
 
 def status_moves(user, since, until):
     """Net status moves of actions in the period (the status on `since` → on `until`) per
-    agenda region; actions that did not exist before move from None (new)."""
-    before = on_day(Action, since, user)
-    after = (
-        on_day(Action, until, user)
-        .filter(id__in=changed_ids(Action, since, until))
-        .annotate(status_before=Subquery(before.filter(id=OuterRef("id")).values("status")[:1]))
-        .filter(Q(status_before__isnull=True) | ~Q(status_before=F("status")))
-    )
-    rows = by_agenda_region(after, ["status_before", "status"], {"n": Count("id", distinct=True)})
+    agenda region; actions that did not exist before move from None (new).
+
+    The states of the changed actions on both days are read once each and compared here:
+    one statement that compares them (a subquery per row, repeated in every grouping) took
+    seconds at 10,000 actions."""
+    changed = changed_ids(Action, since, until)
+    before = dict(on_day(Action, since, user).filter(id__in=changed).values_list("id", "status"))
+    after = on_day(Action, until, user).filter(id__in=changed)
+    counts = defaultdict(int)
+    for row in by_agenda_region(after, ["id", "status"], {}):
+        status_before = before.get(row["id"])
+        if status_before != row["status"]:
+            counts[(row["agenda_region"], status_before, row["status"])] += 1
+    rows = [
+        {"agenda_region": region, "status_before": status_before, "status": status, "n": n}
+        for (region, status_before, status), n in counts.items()
+    ]
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     return sorted(
         (
