@@ -154,3 +154,31 @@ def test_the_count_does_not_join_the_agreements(agenda, api):
     counts = [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1
     assert "JOIN" not in counts[0].upper()
+
+
+@pytest.mark.parametrize(
+    ("path", "most"),
+    [
+        ("/api/v1/regions/", 4),
+        ("/api/v1/parties/", 4),
+        ("/api/v1/themes/", 3),
+        ("/api/v1/agreements/", 6),
+        ("/api/v1/actions/", 4),
+        ("/api/v1/reviews/", 4),
+        ("/api/v1/goals/", 4),
+        ("/api/v1/changes/?since=2000-01-01&", 6),
+    ],
+)
+def test_list_queries_do_not_grow_with_the_page(agenda, api, path, most):
+    """Queries per request of every list endpoint: a fixed number, whatever the page size
+    (no query per row), and no more than pinned here (anonymous: no session, no user)."""
+
+    def queries(size):
+        with CaptureQueriesContext(connection) as captured:
+            separator = "" if path.endswith("&") else "?"
+            response = api.get(f"{path}{separator}page_size={size}")
+        assert response.status_code == 200, response.content
+        return len(captured)
+
+    small, large = queries(2), queries(100)
+    assert small == large <= most, (small, large)
