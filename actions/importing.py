@@ -23,6 +23,7 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
 import re
 import zipfile
 import zlib
@@ -52,6 +53,8 @@ from agenda.scope import OutOfScope, may_change
 from config.concurrency import StaleVersionError
 from config.exports import SheetLayout, header_for, looks_like_formula
 from regions.models import Region
+
+logger = logging.getLogger(__name__)
 
 # Limits; a deployment may set them in its settings. 20,000 rows is many times the whole
 # agenda (25 actions at the 2016 review; a province's list has dozens to hundreds).
@@ -822,6 +825,8 @@ class ActionImporter:
             report.file_problems = exc.problems or [Problem(None, "", "", exc.message)]
             report.committed = False
         except OperationalError:
+            # The people importing read the short message; the log keeps the real reason.
+            logger.warning("Import rolled back: the database refused", exc_info=True)
             report.file_problems = [
                 Problem(None, "", "", _("The database was busy; nothing was saved. Try again."))
             ]
