@@ -20,6 +20,7 @@ from config.exports import (
     EXPORTERS,
     XLSX_TYPE,
     export_file_name,
+    export_refusal,
     field_kinds,
     header_for,
     serialized_rows,
@@ -29,6 +30,13 @@ from config.history import HistoryEntrySerializer, history_entries
 
 PAGINATION_PARAMETERS = {"page", "page_size", "cursor"}
 ALWAYS_ALLOWED = {"format"}
+
+
+class ExportTooLarge(exceptions.APIException):
+    """An export longer than the user's limit: refused before any byte, never cut off."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "export_too_large"
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -75,7 +83,7 @@ class RegistryViewSetMixin:
     - A query parameter the endpoint does not know is a 400 naming it; a parameter given
       twice means "any of" where it takes a list (`status=done&status=planned`), else 400.
     - Lists export with `?format=csv|xlsx` (the JSON list's columns); elsewhere those formats
-      are 406.
+      are 406. A list longer than the user's export limit is a 400 (`export_too_large`).
     - A single object's response carries an ETag computed from its JSON; lists get theirs
       from ConditionalGetMiddleware. `If-None-Match` → 304 (the middleware).
     """
@@ -130,10 +138,14 @@ class RegistryViewSetMixin:
         self.check_query_parameters(request)
 
     def list(self, request, *args, **kwargs):
-        export = EXPORTERS.get(getattr(request.accepted_renderer, "format", None))
+        kind = getattr(request.accepted_renderer, "format", None)
+        export = EXPORTERS.get(kind)
         if export is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
+        refusal = export_refusal(request.user, kind, queryset.count())
+        if refusal:
+            raise ExportTooLarge(refusal)
         serializer = self.get_serializer()
         rows = serialized_rows(self.get_serializer_class(), queryset, self.get_serializer_context())
         return export(
