@@ -224,7 +224,7 @@ CHANGES_SETTLE_SECONDS = env.int("CHANGES_SETTLE_SECONDS", default=5)
 # that stays well inside gunicorn's timeout (docs/reliability/exports-load.md).
 EXPORT_ANON_MAX_ROWS = env.int("EXPORT_ANON_MAX_ROWS", default=5_000)
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
-EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=20_000)
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=10_000)
 
 # CORS: anyone's browser may read the public API (no credentials, reads only); writes need a
 # token, which a browser page of another origin never gets from us.
