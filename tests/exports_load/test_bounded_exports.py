@@ -159,3 +159,25 @@ def test_the_review_list_export_over_the_limit_is_refused(
     response = client.get("/reviews/actions/", {"export": kind})
     assert response.status_code == 200
     assert len(rows_of(response, kind)) == 8
+
+
+def test_the_api_guide_states_the_limits(client, settings):
+    settings.EXPORT_ANON_MAX_ROWS, settings.EXPORT_MAX_ROWS = 4_000, 90_000
+    settings.EXPORT_XLSX_MAX_ROWS = 9_000
+    page = client.get("/api/v1/guide/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Een export heeft zonder token hoogstens 4.000 rijen" in page
+    assert "90.000 als CSV en 9.000 als Excel" in page
+    page = client.get("/api/v1/guide/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "An export has at most 4,000 rows without a token" in page
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_an_export_costs_the_same_queries_whatever_its_length(
+    api, small_agenda, django_assert_max_num_queries, extra
+):
+    """Rows come in chunks from one iterator: the number of queries does not grow with the
+    number of rows (within a chunk)."""
+    ActionFactory.create_batch(extra, agreement=small_agenda["generic"])
+    with django_assert_max_num_queries(3):  # count, rows, contributors
+        response = api.get("/api/v1/actions/", {"format": "csv"})
+        assert len(rows_of(response, "csv")) == 3 + extra
