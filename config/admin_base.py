@@ -39,6 +39,7 @@ from config.exports import (
     SheetLayout,
     csv_separator,
     export_file_name,
+    export_refusal,
     serialized_rows,
     sheet_response,
 )
@@ -385,18 +386,25 @@ class SpreadsheetExportAdminMixin:
         # The list's own parameters only: the separator is the export's.
         request.GET = request.GET.copy()
         request.GET.pop("sep", None)
+        changelist_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+            current_app=self.admin_site.name,
+        )
+        back = HttpResponseRedirect(f"{changelist_url}?{request.GET.urlencode()}")
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            changelist_url = reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
-                current_app=self.admin_site.name,
-            )
-            return HttpResponseRedirect(f"{changelist_url}?{request.GET.urlencode()}")
+            return back
         queryset = changelist.get_queryset(request)
-        return self._export(request, queryset, kind, _described(changelist), separator)
+        return self._export(request, queryset, kind, _described(changelist), separator) or back
 
     def _export(self, request, queryset, kind, described="", separator=None):
+        """The download, or None (with a message) when the list is longer than the limit:
+        counted before any row is written, so a long list is refused, never cut off."""
+        refusal = export_refusal(request.user, kind, queryset.count())
+        if refusal:
+            self.message_user(request, refusal, level="error")
+            return None
         layout = self.get_sheet_layout()
         queryset = self.get_export_queryset(request, queryset)
         rows = serialized_rows(layout.serializer_class, queryset, {"request": request})

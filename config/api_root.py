@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from drf_spectacular.utils import extend_schema
@@ -67,6 +67,13 @@ class IntegrationGuideView(TemplateView):
             "user_rate": rest["DEFAULT_THROTTLE_RATES"]["user"],
             "snapshot": settings.AGENDA_SNAPSHOT_DATE,
             "snapshot_date": snapshot_date(),
+            "export_anon_rows": formats.number_format(
+                settings.EXPORT_ANON_MAX_ROWS, force_grouping=True
+            ),
+            "export_rows": formats.number_format(settings.EXPORT_MAX_ROWS, force_grouping=True),
+            "export_xlsx_rows": formats.number_format(
+                settings.EXPORT_XLSX_MAX_ROWS, force_grouping=True
+            ),
         }
 
 

@@ -11,11 +11,18 @@ from an iterator, so memory stays flat whatever the size of the list. Two dialec
   Excel expects), `,` otherwise, or as asked (`sep=`). The import reads both dialects back
   (actions.importing); the label columns are for reading only.
 
-Cells that a spreadsheet would run as a formula (=, +, @, or - followed by a non-digit) are
+Cells that a spreadsheet would run as a formula (text starting with =, +, -, @, a tab or a
+carriage return, unless the whole text is a plain number such as `-12` or `-1,5`) are
 written as text: an agenda title must never execute in a civil servant's Excel. In CSV that
-takes a leading apostrophe (the convention Excel itself uses); the importer strips it."""
+takes a leading apostrophe (the convention Excel itself uses); the importer strips it. XLSX
+cannot hold most control characters (a vertical tab from Word's line break): they become
+spaces.
+
+Every export has a bounded cost: the rows are counted before the first byte, and a list
+longer than the user's limit (`export_limit`) is refused with a message, never cut off."""
 
 import csv
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,16 +30,20 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
+from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from rest_framework import serializers
+
+from config.rows import row_builder, rows_by_ids
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 1000
@@ -51,16 +62,20 @@ def flatten(value):
     return "" if value is None else value
 
 
+# A signed plain number, with a decimal point or comma: what a spreadsheet reads as a number
+# whatever follows the sign is never a formula. Anything more (`-1+HYPERLINK(…)`,
+# `+31 6 1234 5678`) is guarded.
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d+)?|[.,]\d+)")
+
+
 def looks_like_formula(value):
     """Would a spreadsheet run this text as a formula? Also true for text that starts with
     the apostrophe of such a guard, so that the importer's stripping gives it back whole."""
     if not isinstance(value, str) or not value:
         return False
-    if value[0] in "=+@\t\r":
-        return True
     if value[0] == "'":
         return looks_like_formula(value[1:])
-    return value[0] == "-" and not value[1:2].isdigit()
+    return value[0] in "=+-@\t\r" and not PLAIN_NUMBER.fullmatch(value)
 
 
 def guard_formula(value):
@@ -68,12 +83,54 @@ def guard_formula(value):
     return "'" + value if looks_like_formula(value) else value
 
 
+def export_limit(kind, *, authenticated):
+    """The most rows one export of this kind (csv, xlsx) may have."""
+    limit = settings.EXPORT_MAX_ROWS
+    if kind == "xlsx":
+        limit = min(limit, settings.EXPORT_XLSX_MAX_ROWS)
+    if not authenticated:
+        limit = min(limit, settings.EXPORT_ANON_MAX_ROWS)
+    return limit
+
+
+def export_refusal(user, kind, count):
+    """Why an export of `count` rows is refused and what to do instead; None if it is not."""
+    limit = export_limit(kind, authenticated=user.is_authenticated)
+    if count <= limit:
+        return None
+    message = _("This export would have %(count)s rows; an export has at most %(limit)s.") % {
+        "count": _grouped(count),
+        "limit": _grouped(limit),
+    }
+    if not user.is_authenticated:
+        more = export_limit(kind, authenticated=True)
+        hint = _(
+            "Narrow the list with filters, or log in (or use an API token): then up to %(more)s."
+        )
+    elif limit < export_limit("csv", authenticated=True):
+        more = export_limit("csv", authenticated=True)
+        hint = _("Narrow the list with filters, or export as CSV: up to %(more)s.")
+    else:
+        return f"{message} {_('Narrow the list with filters.')}"
+    return f"{message} {hint % {'more': _grouped(more)}}"
+
+
+def _grouped(number):
+    return formats.number_format(number, force_grouping=True)
+
+
 def header_for(serializer):
     return [name for name, field in serializer.fields.items() if not field.write_only]
 
 
 def serialized_rows(serializer_class, queryset, context, chunk_size=CHUNK_SIZE):
-    # One serializer per chunk, not per row: building a serializer's fields is the costly part.
+    """The rows as the serializer represents them: by the list's row builder where it has one
+    (config/rows.py), else one serializer per chunk, not per row (building a serializer's
+    fields is the costly part)."""
+    builder = row_builder(serializer_class, queryset)
+    if builder is not None:
+        yield from rows_by_ids(builder, queryset, chunk_size)
+        return
     rows = queryset.iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
         yield from serializer_class(chunk, many=True, context=context).data
@@ -359,7 +416,7 @@ def _date_format():
 
 
 def _header_cell(sheet, text, imported):
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = WriteOnlyCell(sheet, value=xlsx_text(text))
     cell.data_type = "s"
     cell.font = READ_ONLY_FONT if imported is False else HEADER_FONT
     if imported is not None:
@@ -367,8 +424,14 @@ def _header_cell(sheet, text, imported):
     return cell
 
 
+def xlsx_text(value):
+    """Text an XLSX can hold: control characters other than tab, newline and carriage return
+    (a vertical tab from Word's line break) become spaces; openpyxl refuses them."""
+    return ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value
+
+
 def _text_cell(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=xlsx_text(value))
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with
     return cell
@@ -435,7 +498,7 @@ def _explanation_sheet(workbook, layout, columns, *, title, described, count):
     def line(*values, font=None):
         cells = []
         for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=xlsx_text(value))
             cell.data_type = "s" if isinstance(value, str) else cell.data_type
             cell.alignment = wrap
             if font is not None:

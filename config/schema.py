@@ -15,7 +15,10 @@ ERROR_SCHEMA = {
     "required": ["detail", "code"],
     "properties": {
         "detail": {"type": "string"},
-        "code": {"type": "string", "examples": ["invalid", "not_found", "out_of_scope"]},
+        "code": {
+            "type": "string",
+            "examples": ["invalid", "not_found", "out_of_scope", "export_too_large"],
+        },
         "errors": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -38,6 +41,11 @@ ERROR_DESCRIPTIONS = {
     "415": "The body is not JSON.",
     "429": "Too many requests; see `Retry-After`.",
 }
+EXPORT_TOO_LARGE = (
+    " Or an export (`?format=csv|xlsx`) longer than the limit for the caller (code "
+    "`export_too_large`): filter the list, or authenticate for a higher limit. The limit is "
+    "checked before any byte is sent; an export is never cut off."
+)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -47,7 +55,8 @@ class RegistryAutoSchema(AutoSchema):
         for parameter in parameters:
             parameter["description"] = (
                 "The response's format; `csv` and `xlsx` export the whole filtered list "
-                "(the same as `Accept: text/csv`)."
+                "(the same as `Accept: text/csv`), up to a number of rows (400 "
+                "`export_too_large` above it; lower without authentication)."
             )
         return parameters
 
@@ -133,6 +142,9 @@ class RegistryAutoSchema(AutoSchema):
             codes.add("412")
         for code in sorted(codes):
             responses.setdefault(code, error_response(code))
+        if self.method == "GET" and getattr(self.view, "action", None) == "list":
+            responses["400"] = {**responses["400"]}
+            responses["400"]["description"] += EXPORT_TOO_LARGE
         return responses
 
 

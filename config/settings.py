@@ -223,6 +223,14 @@ LOGGING = {
 # transactions, after this many seconds.
 CHANGES_SETTLE_SECONDS = env.int("CHANGES_SETTLE_SECONDS", default=5)
 
+# Rows one export may have (API `?format=csv|xlsx`, admin, review pages); a longer list is
+# refused before the first byte, never cut off. Anonymous exports are small so that nobody
+# can occupy the workers; XLSX is built whole before it is sent, so it gets a lower limit
+# that stays well inside gunicorn's timeout (docs/reliability/exports-load.md).
+EXPORT_ANON_MAX_ROWS = env.int("EXPORT_ANON_MAX_ROWS", default=5_000)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=10_000)
+
 # CORS: anyone's browser may read the public API (no credentials, reads only); writes need a
 # token, which a browser page of another origin never gets from us.
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -20,15 +20,24 @@ from config.exports import (
     EXPORTERS,
     XLSX_TYPE,
     export_file_name,
+    export_refusal,
     field_kinds,
     header_for,
     serialized_rows,
 )
 from config.filters import multiple_value_filters
 from config.history import HistoryEntrySerializer, history_entries
+from config.rows import row_builder
 
 PAGINATION_PARAMETERS = {"page", "page_size", "cursor"}
 ALWAYS_ALLOWED = {"format"}
+
+
+class ExportTooLarge(exceptions.APIException):
+    """An export longer than the user's limit: refused before any byte, never cut off."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "export_too_large"
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -69,18 +78,13 @@ def if_match_tags(request):
     return {tag for tag in tags if tag.startswith('"') and tag.endswith('"') and len(tag) > 1}
 
 
-def is_export(request):
-    """Did the client ask a list for CSV or XLSX (negotiated already)?"""
-    return getattr(request.accepted_renderer, "format", None) in EXPORTERS
-
-
 class RegistryViewSetMixin:
     """Strict input, exports of lists and honest ETags, for every endpoint.
 
     - A query parameter the endpoint does not know is a 400 naming it; a parameter given
       twice means "any of" where it takes a list (`status=done&status=planned`), else 400.
     - Lists export with `?format=csv|xlsx` (the JSON list's columns); elsewhere those formats
-      are 406.
+      are 406. A list longer than the user's export limit is a 400 (`export_too_large`).
     - A single object's response carries an ETag computed from its JSON; lists get theirs
       from ConditionalGetMiddleware. `If-None-Match` → 304 (the middleware).
     """
@@ -134,17 +138,15 @@ class RegistryViewSetMixin:
         super().initial(request, *args, **kwargs)
         self.check_query_parameters(request)
 
-    # `rows(ids)`: the list's rows built from column values, byte for byte what the
-    # serializer gives (see actions/api/rows.py); None: the serializer builds them.
-    list_rows = None
-
     def list(self, request, *args, **kwargs):
-        export = EXPORTERS.get(getattr(request.accepted_renderer, "format", None))
-        if not is_export(request) and self.list_rows is not None:
-            return self.list_by_ids(request)
-        if not is_export(request):
-            return super().list(request, *args, **kwargs)
+        kind = getattr(request.accepted_renderer, "format", None)
+        export = EXPORTERS.get(kind)
         queryset = self.filter_queryset(self.get_queryset())
+        if export is None:
+            return self.list_page(queryset)
+        refusal = export_refusal(request.user, kind, queryset.count())
+        if refusal:
+            raise ExportTooLarge(refusal)
         serializer = self.get_serializer()
         rows = serialized_rows(self.get_serializer_class(), queryset, self.get_serializer_context())
         return export(
@@ -154,14 +156,16 @@ class RegistryViewSetMixin:
             kinds=field_kinds(serializer),
         )
 
-    def list_by_ids(self, request):
-        """Ids first, then the page's rows: a deep page costs what page 1 costs (the skipped
-        rows are index entries, not joined rows), and no model instances are built."""
-        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(queryset.values("id", "updated_at"))
-        ids = [row["id"] for row in page]
-        rows = self.list_rows(ids)
-        return self.get_paginated_response(rows)
+    def list_page(self, queryset):
+        """One page. Where the list has a row builder (config/rows.py): ids first, then the
+        page's rows from column values, so a deep page costs what page 1 costs (the skipped
+        rows are index entries, not joined rows) and no model instances are built."""
+        builder = row_builder(self.get_serializer_class(), queryset)
+        if builder is None:
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(queryset.prefetch_related(None).values("id", "updated_at"))
+        return self.get_paginated_response(builder([row["id"] for row in page]))
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)

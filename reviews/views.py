@@ -31,7 +31,7 @@ from agenda.choices import AgreementScope, AgreementStatus, ReviewDecisionKind, 
 from agenda.filters import AgreementFilterSet, region_lookups
 from agenda.models import Agreement, AgreementParty, BudgetLine, Party, Review, Theme
 from agenda.scope import OutOfScope, scope_for
-from config.exports import EXPORTERS, header_for, serialized_rows
+from config.exports import EXPORTERS, export_refusal, header_for, serialized_rows
 from config.filters import ChoiceListFilter, CodeListFilter, SearchFilter, StrictBooleanFilter
 from regions.models import Region
 from reviews import charts, selectors
@@ -316,7 +316,12 @@ class FilteredListView(ReviewPageMixin, View):
         ordering = queryset.query.order_by or self.default_ordering
         queryset = queryset.order_by(*ordering, "id")
         if export:
-            return self.export(queryset, export, day)
+            refusal = export_refusal(user, export, queryset.count())
+            if refusal is None:
+                return self.export(queryset, export, day)
+            context["problems"] = [refusal]
+            context["saved_views"] = self.saved_views(user)
+            return self.render(request, context, status=400)
         page_size = day_form.cleaned_data.get("page_size") or DEFAULT_PAGE_SIZE
         page = Paginator(queryset, page_size).get_page(day_form.cleaned_data.get("page") or 1)
         rows = list(page.object_list)

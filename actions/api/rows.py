@@ -12,7 +12,7 @@ from collections import defaultdict
 from actions.api.serializers import ActionSerializer
 from actions.models import Action, overdue_on
 from config.clock import today
-from config.rows import brief, formats_of
+from config.rows import brief, builds_rows_of, formats_of
 from config.rows import plain as plain_value
 
 # Columns formatted by the serializer's field of the same name; the briefs are rebuilt below.
@@ -43,6 +43,7 @@ RELATED_COLUMNS = (
 )
 
 
+@builds_rows_of(ActionSerializer, Action)
 def action_rows(ids):
     """The actions with these ids, in this order, as `ActionSerializer(…).data` gives them."""
     if not ids:

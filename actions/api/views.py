@@ -5,7 +5,6 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from actions.api.rows import action_rows
 from actions.api.serializers import (
     ActionSerializer,
     ActionUpdateSerializer,
@@ -27,7 +26,6 @@ class ActionViewSet(HistoryMixin, ServiceWriteMixin, RegistryViewSetMixin, views
     serializer_class = ActionSerializer
     write_serializer_class = ActionWriteSerializer
     filterset_class = ActionFilterSet
-    list_rows = staticmethod(action_rows)
     lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self):

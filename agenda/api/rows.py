@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from agenda.api.serializers import AgreementSerializer, BudgetLineSerializer
 from agenda.models import Agreement, AgreementParty, BudgetLine
-from config.rows import brief, formats_of, plain
+from config.rows import brief, builds_rows_of, formats_of, plain
 
 PLAIN_FIELDS = (
     "code",
@@ -25,6 +25,7 @@ PLAIN_FIELDS = (
 LINE_FIELDS = ("year", "amount", "funding", "source")
 
 
+@builds_rows_of(AgreementSerializer, Agreement)
 def agreement_rows(ids):
     """The agreements with these ids, in this order, as `AgreementSerializer(…).data`."""
     if not ids:

@@ -1,7 +1,6 @@
 from django.db.models import Prefetch
 from rest_framework import viewsets
 
-from agenda.api.rows import agreement_rows
 from agenda.api.serializers import (
     AgreementSerializer,
     AgreementWriteSerializer,
@@ -62,7 +61,6 @@ class AgreementViewSet(
     serializer_class = AgreementSerializer
     write_serializer_class = AgreementWriteSerializer
     filterset_class = AgreementFilterSet
-    list_rows = staticmethod(agreement_rows)
     lookup_field = "code"
     lookup_value_regex = CODE
 
