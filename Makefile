@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint fmt bench serve messages mutants
+.PHONY: install run test lint fmt bench serve messages mutants backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt tests/browser/axe/package-lock.json
 	python3 -m venv $(VENV)
@@ -62,3 +62,14 @@ serve: install
 # not in CI. Prints every surviving mutant.
 mutants: install
 	$(PY) tests/mutants.py --jobs 2
+
+# The database in DATABASE_URL (else db.sqlite3) to a file and back: pg_dump/pg_restore on
+# PostgreSQL, SQLite's online backup otherwise. `make restore` replaces what is there.
+BACKUP ?= backups/registry-$(shell date +%Y%m%d-%H%M%S).backup
+backup: install
+	@mkdir -p $(dir $(BACKUP))
+	$(PY) scripts/backup.py backup $(BACKUP)
+
+restore: install
+	@test -n "$(FILE)" || (echo "Usage: make restore FILE=backups/….backup" && exit 2)
+	$(PY) scripts/backup.py restore $(FILE)
