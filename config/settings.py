@@ -178,6 +178,10 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # How many proxies in front of the app servers append to X-Forwarded-For (the TLS proxy,
+    # a load balancer): the client is the address that many hops from the right. 0 (the
+    # default, no proxy) ignores the header entirely: a client cannot forge its identity.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
