@@ -4,6 +4,7 @@ Every value has a safe production default: DEBUG off, SECRET_KEY required unless
 SQLite only when DATABASE_URL is unset (the embedded default for `make run`).
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -38,11 +39,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.APITimezoneMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -147,18 +150,35 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mkb-agenda@localhost
 # Where the registry is served: the links in reminder mails point there.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
-# Rights come from memberships alone (agenda.backends); passwords are checked as Django does.
-AUTHENTICATION_BACKENDS = ["agenda.backends.MembershipBackend"]
+# Rights come from memberships alone (agenda.backends); passwords are checked as Django does,
+# after django-axes has checked that this username is not locked out from this address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "agenda.backends.MembershipBackend",
+]
+# Login brute-force protection: AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that combination (not the account: nobody can lock someone else out from
+# elsewhere) for AXES_COOLOFF_MINUTES. Attempts are kept in the database, shared by every app
+# server. The client address is read as the throttle reads it (NUM_PROXIES).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/registry/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 
+# API tokens (agenda.ApiToken) live this many days; a password change ends them sooner.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated write then gets 401 with WWW-Authenticate.
-        "config.authentication.RegistryTokenAuthentication",
+        "agenda.authentication.RegistryTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -138,14 +138,15 @@ def api():
 
 @pytest.fixture
 def token_client():
-    """An API client authenticated with a DRF token, as a partner's tool would be."""
-    from rest_framework.authtoken.models import Token
+    """An API client authenticated with an API token, as a partner's tool would be."""
     from rest_framework.test import APIClient
+
+    from agenda.services import api_token_create
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = api_token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make
