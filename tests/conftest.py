@@ -1,9 +1,14 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.test.client import Client
 
 from tests.factories import MembershipFactory, PartyFactory, RegionFactory, UserFactory
+
+# The suite speaks plain HTTP, as `make run` does (DEBUG off would redirect it to HTTPS). Set
+# here, before any request handler or live server reads it; tests of the redirect turn it on.
+settings.SECURE_SSL_REDIRECT = False
 
 
 def require_or_skip(available, reason):
