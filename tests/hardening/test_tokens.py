@@ -91,7 +91,7 @@ def test_admin_makes_a_token_and_shows_the_key_once(small_agenda, users):
     assert key not in listing
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migration_hashes_existing_drf_tokens_and_reverses(django_user_model):
     """Existing DRF tokens (raw keys) become ApiTokens that take the same key; the raw keys
     are gone. Backwards, every user with a token gets a DRF token again."""
