@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from simple_history.utils import get_m2m_reverse_field_name
 
-from agenda.scope import author_shown_to, published_history
+from agenda.scope import author_shown_to, published_history, scope_for
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -59,7 +59,8 @@ def history_entries(instance, *, reader=None):
                     changes.append([name, old, new])
         diffs.append((record, sorted(changes)))
     fk_codes = _foreign_key_codes(model, diffs)
-    first_shown = records[-1] if reader is not None and records else None
+    starts_at_publication = reader is not None and not scope_for(reader).sees_drafts
+    first_shown = records[-1] if starts_at_publication and records else None
     return [
         {
             "history_id": record.history_id,

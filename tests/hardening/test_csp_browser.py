@@ -1,6 +1,7 @@
 """The Content-Security-Policy is on and nothing the registry serves breaks it: the admin's
-change list (and the import page), a review page and the API docs (Swagger UI) load in
-Chromium without a single CSP violation, and their scripts run."""
+change list (and the import page), review pages, the browsable API, the integration guide and
+the API docs (Swagger UI) load in Chromium without a single CSP violation, and their scripts
+run."""
 
 import pytest
 
@@ -79,6 +80,9 @@ def test_pages_work_under_the_csp(live_server, csp_page, small_agenda, users):
     assert "NB-1" in page.content()
     page.goto(f"{base}/reviews/")
     page.wait_for_load_state("networkidle")
+
+    for url in ("/api/v1/agreements/", "/api/v1/guide/"):
+        page.goto(f"{base}{url}", wait_until="networkidle")
 
     page.goto(f"{base}/api/v1/docs/")
     page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
