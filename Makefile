@@ -53,10 +53,11 @@ BENCH_ARGS ?= --sizes 10000,100000
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-# Production-like serving: gunicorn with gunicorn.conf.py, static files collected.
+# Production-like serving: gunicorn with gunicorn.conf.py, static files collected; plain HTTP
+# on loopback, so no redirect to HTTPS unless asked for (behind a TLS proxy it is on).
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
-	$(VENV)/bin/gunicorn -c gunicorn.conf.py config.wsgi:application
+	SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-off} $(VENV)/bin/gunicorn -c gunicorn.conf.py config.wsgi:application
 
 # Mutation testing of the rule modules (scope, status moves, region tree, services): slow,
 # not in CI. Prints every surviving mutant.

@@ -2,7 +2,7 @@ import re
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
@@ -38,6 +38,7 @@ from agenda.filters import (
 from agenda.models import (
     Agreement,
     AgreementParty,
+    ApiToken,
     BudgetLine,
     Goal,
     GoalMeasurement,
@@ -54,6 +55,7 @@ from agenda.services import (
     agreement_create,
     agreement_delete,
     agreement_update,
+    api_token_create,
 )
 from config.admin_base import (
     RegistryAdmin,
@@ -406,3 +408,28 @@ admin.site.unregister(User)
 @admin.register(User)
 class RegistryUserAdmin(UserAdmin):
     inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made here (superusers) or with `manage.py create_api_token`; the key is shown
+    once, on the page after saving, and never again. A token cannot be changed, only deleted
+    (revoked)."""
+
+    list_display = ["prefix", "user", "name", "created_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "name", "prefix"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "name"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        token, key = api_token_create(user=obj.user, name=obj.name)
+        obj.pk, obj._state.adding = token.pk, False
+        self.message_user(
+            request,
+            _("The new token's key, shown only now: %(key)s") % {"key": key},
+            messages.WARNING,
+        )

@@ -1,7 +1,10 @@
+import hashlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -428,3 +431,46 @@ class GoalMeasurement(TimeStampedModel):
         return (*self.goal.natural_key(), self.year)
 
     natural_key.dependencies = ["agenda.goal"]
+
+
+class ApiToken(TimeStampedModel):
+    """A key to the API (`Authorization: Token …`) for one user, acting with their scope.
+    Only a digest of the key is stored: the key itself is shown once, when the token is made
+    (`agenda.services.api_token_create`). A token ends at `expires_at` and when its user's
+    password changes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("starts with"), max_length=8)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    password_stamp = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["user__username", "-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest_of(key):
+        """Keys are 160 random bits: a plain SHA-256 is enough to make a stolen table
+        useless (no salt or stretching needed, unlike passwords)."""
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def stamp_for(user):
+        """Changes whenever the user's password does (a new salt every time)."""
+        return hashlib.sha256(user.password.encode()).hexdigest()
+
+    def is_live(self, now):
+        return now < self.expires_at and constant_time_compare(
+            self.password_stamp, self.stamp_for(self.user)
+        )

@@ -8,10 +8,11 @@ all ask this module; the services enforce it."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from agenda.choices import MembershipRole, PartyKind
+from agenda.choices import AgreementStatus, MembershipRole, PartyKind
 from regions.models import Region
 
 
@@ -35,6 +36,11 @@ class UserScope:
 
     @property
     def sees_drafts(self):
+        return self.is_member
+
+    @property
+    def sees_authors(self):
+        """Who changed what (history users, progress-log authors) is for members only."""
         return self.is_member
 
     def working_area(self):
@@ -77,6 +83,8 @@ class UserScope:
             raise OutOfScope(_("Only ministry editors change %(what)s.") % {"what": label}, field)
 
 
+DRAFT = AgreementStatus.DRAFT
+
 NO_SCOPE = UserScope(
     is_member=False, edits_everything=False, party_ids=frozenset(), editor_party_ids=frozenset()
 )
@@ -115,3 +123,36 @@ def ensure_editable(user, instance):
         raise OutOfScope(
             _("This %(model)s is outside your scope.") % {"model": instance._meta.verbose_name}
         )
+
+
+def author_shown_to(user, author):
+    """The name of who made a change, as `user` may read it: the one rule for `history/`,
+    `updates/` and the admin's history pages."""
+    if author is None or not scope_for(user).sees_authors:
+        return None
+    return author.get_username()
+
+
+def published_history(user, records):
+    """The historical records (a simple-history queryset) that `user` may read. Readers who
+    may not see drafts get none written while the agreement was a draft — an agreement's
+    records with status draft, the records of a row under an agreement that was a draft when
+    they were written — and none of a row under an agreement that is a draft now: a history
+    starts at publication."""
+    if scope_for(user).sees_drafts:
+        return records
+    tracked = records.model.instance_type
+    if tracked._meta.label == "agenda.Agreement":
+        return records.exclude(status=DRAFT)
+    try:
+        agreement = records.model._meta.get_field("agreement").related_model
+    except FieldDoesNotExist:
+        return records
+    status_then = agreement.history.filter(
+        id=OuterRef("agreement_id"), history_date__lte=OuterRef("history_date")
+    ).order_by("-history_date", "-history_id")
+    return (
+        records.exclude(agreement__status=DRAFT)
+        .alias(agreement_status_then=Subquery(status_then.values("status")[:1]))
+        .filter(Q(agreement_status_then__isnull=True) | ~Q(agreement_status_then=DRAFT))
+    )

@@ -2,8 +2,11 @@
 row-locked, scope-checked before and after, one version and one history record per write.
 The admin, the API and the import all come through here."""
 
+import datetime
+import secrets
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -11,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agenda.choices import AgreementPartyRole, AgreementScope, FundingKind
-from agenda.models import Agreement, AgreementParty, BudgetLine
+from agenda.models import Agreement, AgreementParty, ApiToken, BudgetLine
 from agenda.scope import ensure_editable, scope_for
 from config.concurrency import lock_for_write
 from config.history import record_in_bulk
@@ -242,3 +245,21 @@ def agreement_delete(*, agreement, user, expected_version=None):
         raise ValidationError(
             _("Other records refer to this agreement; set its status to ended instead.")
         ) from exc
+
+
+@transaction.atomic
+def api_token_create(*, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for `user`, valid for `API_TOKEN_DAYS` days or until their password
+    changes. Returns the token and its key: the key is not stored, show it once."""
+    key = secrets.token_hex(20)
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=key[:8],
+        digest=ApiToken.digest_of(key),
+        password_stamp=ApiToken.stamp_for(user),
+        expires_at=timezone.now() + datetime.timedelta(days=settings.API_TOKEN_DAYS),
+    )
+    token.full_clean()
+    token.save()
+    return token, key

@@ -192,7 +192,7 @@ class RegistryAdmin(SimpleHistoryAdmin):
         extra_context = extra_context or {}
         obj = self.get_object(request, unquote(object_id))
         if obj is not None:
-            entries = history_entries(obj)[: self.history_entries_shown]
+            entries = history_entries(obj, reader=request.user)[: self.history_entries_shown]
             extra_context["recorded_changes"] = readable_entries(obj, entries)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -218,9 +218,9 @@ class RegistryAdmin(SimpleHistoryAdmin):
             if latest is None:
                 raise Http404
             obj = latest.instance
-        page = Paginator(history_entries(obj), self.history_list_per_page).get_page(
-            request.GET.get("p")
-        )
+        page = Paginator(
+            history_entries(obj, reader=request.user), self.history_list_per_page
+        ).get_page(request.GET.get("p"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("History of %(object)s") % {"object": obj},

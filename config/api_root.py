@@ -65,6 +65,7 @@ class IntegrationGuideView(TemplateView):
             **super().get_context_data(**kwargs),
             "anon_rate": rest["DEFAULT_THROTTLE_RATES"]["anon"],
             "user_rate": rest["DEFAULT_THROTTLE_RATES"]["user"],
+            "token_days": settings.API_TOKEN_DAYS,
             "snapshot": settings.AGENDA_SNAPSHOT_DATE,
             "snapshot_date": snapshot_date(),
             "export_anon_rows": formats.number_format(

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from agenda.scope import scope_for
+from agenda.scope import published_history
 from config.api import decode_cursor, encode_cursor, page_size_from, settled_before
 from config.filters import ChoiceListField, TimestampField
 
@@ -53,7 +53,7 @@ class ChangeFeed:
             rows = model.history.model.objects.filter(
                 history_date__gte=since, history_date__lt=horizon
             ).order_by()
-            rows = hidden_from(user, name, rows)
+            rows = published_history(user, rows)
             # Prefixed names: the models have fields called `kind` and `type`.
             parts.append(
                 rows.annotate(
@@ -88,18 +88,6 @@ class ChangeFeed:
             rows = rows[:size]
             next_cursor = encode_cursor(rows[-1]["feed_at"], rows[-1]["feed_position"])
         return rows, next_cursor
-
-
-def hidden_from(user, name, rows):
-    """Readers without a membership never see drafts: no record of an agreement while it was
-    a draft, no record of an action under an agreement that is a draft now."""
-    if scope_for(user).sees_drafts:
-        return rows
-    if name == "agreement":
-        return rows.exclude(status="draft")
-    if name == "action":
-        return rows.exclude(agreement__status="draft")
-    return rows
 
 
 class ChangesView(APIView):

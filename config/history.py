@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from simple_history.utils import get_m2m_reverse_field_name
 
+from agenda.scope import author_shown_to, published_history, scope_for
+
 
 class HistoryEntrySerializer(serializers.Serializer):
     history_id = serializers.IntegerField()
@@ -26,14 +28,20 @@ class HistoryEntrySerializer(serializers.Serializer):
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def history_entries(instance):
+def history_entries(instance, *, reader=None):
     """Newest first; each entry lists the fields that changed against the record before, with
     references as codes. A fixed number of queries whatever the length of the history: the
-    records, one per many-to-many field, one per kind of object referred to."""
+    records, one per many-to-many field, one per kind of object referred to.
+
+    For a `reader` (a user), only what they may read (`agenda.scope.published_history`): for
+    readers who may not see drafts the history starts at publication — the first record they
+    see is their "created", with nothing before it to compare — and who made a change is
+    shown as the scope rule says. Without a reader (the registry itself): everything."""
     model = type(instance)
-    records = list(
-        instance.history.select_related("history_user").order_by("-history_date", "-history_id")
-    )
+    history = instance.history.select_related("history_user")
+    if reader is not None:
+        history = published_history(reader, history)
+    records = list(history.order_by("-history_date", "-history_id"))
     m2m_names = [field.name for field in records[0]._history_m2m_fields] if records else []
     m2m_codes = {name: _m2m_codes_by_record(model, records, name) for name in m2m_names}
     diffs = []
@@ -51,12 +59,18 @@ def history_entries(instance):
                     changes.append([name, old, new])
         diffs.append((record, sorted(changes)))
     fk_codes = _foreign_key_codes(model, diffs)
+    starts_at_publication = reader is not None and not scope_for(reader).sees_drafts
+    first_shown = records[-1] if starts_at_publication and records else None
     return [
         {
             "history_id": record.history_id,
             "date": record.history_date,
-            "type": HISTORY_TYPES[record.history_type],
-            "user": record.history_user.get_username() if record.history_user else None,
+            "type": "created" if record is first_shown else HISTORY_TYPES[record.history_type],
+            "user": (
+                author_shown_to(reader, record.history_user)
+                if reader is not None
+                else record.history_user and record.history_user.get_username()
+            ),
             "changes": [
                 {
                     "field": field,

@@ -14,7 +14,7 @@ from rest_framework import exceptions, renderers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agenda.scope import ensure_editable, scope_for
+from agenda.scope import ensure_editable
 from config.api import PreconditionFailed
 from config.exports import (
     EXPORTERS,
@@ -256,9 +256,6 @@ class HistoryMixin:
     @action(detail=True, methods=["get"])
     def history(self, request, *args, **kwargs):
         instance = self.get_object()
-        entries = history_entries(instance)
-        if not scope_for(request.user).sees_drafts:
-            for entry in entries:
-                entry["user"] = None
+        entries = history_entries(instance, reader=request.user)
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)

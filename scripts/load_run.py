@@ -96,13 +96,13 @@ def prepare(env, database):
     manage(setup, "loaddata", *fixtures, "-v0")
     manage(setup, "create_demo_users")
     script = (
-        "from rest_framework.authtoken.models import Token;"
+        "from agenda.services import api_token_create;"
         "from django.contrib.auth import get_user_model;"
         "from actions.models import Action;"
         "from agenda.models import Agreement;"
         "user = get_user_model().objects.get(username='ez');"
         "import json;"
-        "print(json.dumps({'token': Token.objects.get_or_create(user=user)[0].key,"
+        "print(json.dumps({'token': api_token_create(user=user, name='load')[1],"
         "'actions': list(Action.objects.filter(status__in=['planned','in_progress','at_risk'])"
         ".order_by('id').values_list('id', flat=True)),"
         "'agreements': list(Agreement.objects.filter(status='active')"

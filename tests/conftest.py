@@ -1,9 +1,14 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.test.client import Client
 
 from tests.factories import MembershipFactory, PartyFactory, RegionFactory, UserFactory
+
+# The suite speaks plain HTTP, as `make run` does (DEBUG off would redirect it to HTTPS). Set
+# here, before any request handler or live server reads it; tests of the redirect turn it on.
+settings.SECURE_SSL_REDIRECT = False
 
 
 def require_or_skip(available, reason):
@@ -138,14 +143,15 @@ def api():
 
 @pytest.fixture
 def token_client():
-    """An API client authenticated with a DRF token, as a partner's tool would be."""
-    from rest_framework.authtoken.models import Token
+    """An API client authenticated with an API token, as a partner's tool would be."""
     from rest_framework.test import APIClient
+
+    from agenda.services import api_token_create
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = api_token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

@@ -5,7 +5,7 @@ from actions.models import Action, ActionUpdate
 from actions.services import EDITABLE_FIELDS
 from agenda.api.serializers import AgreementBriefSerializer, PartyBriefSerializer
 from agenda.models import Agreement, Party
-from agenda.scope import scope_for
+from agenda.scope import author_shown_to
 from config.fields import CodeField, StrictSerializerMixin
 from regions.api.serializers import RegionBriefSerializer
 from regions.models import Region
@@ -84,9 +84,7 @@ class ActionUpdateSerializer(serializers.ModelSerializer):
 
     def get_author(self, entry) -> str | None:
         request = self.context.get("request")
-        if entry.author is None or not scope_for(getattr(request, "user", None)).sees_drafts:
-            return None
-        return entry.author.get_username()
+        return author_shown_to(getattr(request, "user", None), entry.author)
 
 
 class ProgressUpdateSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -6,10 +6,11 @@ from django.core.management import call_command
 from agenda.models import Membership, Party
 
 
-def test_demo_users_get_roles_and_printed_credentials(db):
+def test_demo_users_get_roles_and_printed_credentials(db, settings):
     """`make run`'s demo accounts: a superuser, a ministry editor, a Brabant editor and a
     viewer, each with one membership and nothing else (no groups, not staff); running it
     twice changes nothing but the passwords."""
+    settings.DEBUG = True  # as `make run` calls it
     Party.objects.create(code="EZ", name="EZ", kind="ministry")
     Party.objects.create(code="PV30", name="Noord-Brabant", kind="province")
     Party.objects.create(code="IPO", name="IPO", kind="other")

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from actions.models import Action
+from agenda.services import api_token_create
 from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 
 VENV_BIN = Path(sys.executable).parent
@@ -61,7 +61,7 @@ def test_a_generated_client_lists_pages_reads_history_and_writes(
         ActionFactory(
             code=f"A-{n}", agreement=agreement, owner=parties["PV30"], region=tree["PV30"]
         )
-    token = Token.objects.create(user=users["brabant_editor"]).key
+    token = api_token_create(user=users["brabant_editor"])[1]
     api = generated_client("client")
     client = api.AuthenticatedClient(base_url=live_server.url, token=token, prefix="Token")
     actions_list = generated_client("api.actions.actions_list")

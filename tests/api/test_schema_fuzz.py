@@ -7,11 +7,11 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from agenda.services import api_token_create
 from config.wsgi import application
 from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 
@@ -39,7 +39,7 @@ def editor_token(users, tree, parties, monkeypatch, keep_connection_open):
     theme = ThemeFactory(code="MIT")
     agreement = AgreementFactory(code="GEN", theme=theme)
     ActionFactory(agreement=agreement, owner=parties["PV30"])
-    return Token.objects.create(user=users["ministry_editor"]).key
+    return api_token_create(user=users["ministry_editor"])[1]
 
 
 @schema.parametrize()

@@ -39,8 +39,12 @@ def browser_context():
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
 
-        def new_page(viewport=None, locale="nl-NL"):
-            context = browser.new_context(locale=locale, viewport=viewport or LAPTOP)
+        def new_page(viewport=None, locale="nl-NL", bypass_csp=True):
+            # axe-core is injected as an inline script, which the site's CSP forbids; the
+            # CSP's own browser test (tests/hardening/test_csp_browser.py) keeps it on.
+            context = browser.new_context(
+                locale=locale, viewport=viewport or LAPTOP, bypass_csp=bypass_csp
+            )
             page = context.new_page()
             page.set_default_timeout(15000)
             return page

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agenda', '0007_review_participants'),
+        ('agenda', '0008_api_token'),
     ]
 
     operations = [
