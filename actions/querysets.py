@@ -27,7 +27,8 @@ def data_clock():
 # Open work first, the earliest due first (no due date last), then the closed; ties by id.
 WORK_ORDER = [
     models.Case(
-        models.When(status__in=list(CLOSED_STATUSES), then=models.Value(1)),
+        # Sorted: a set iterates in another order in each process, and the index must match.
+        models.When(status__in=sorted(CLOSED_STATUSES), then=models.Value(1)),
         default=models.Value(0),
         output_field=models.IntegerField(),
     ).asc(),
