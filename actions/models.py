@@ -104,10 +104,9 @@ class Action(TimeStampedModel):
             models.Index(fields=["updated_at", "id"]),
             # The admin's list and the agreement page read open work first in this order:
             # with the index the first page is an index scan, not a sort of every action.
-            models.Index(
-                *(models.F(item) if isinstance(item, str) else item for item in WORK_ORDER),
-                name="actions_action_work_order",
-            ),
+            # (PostgreSQL's ascending index keeps NULLs last, as the order wants; SQLite
+            # allows no NULLS LAST in an index definition.)
+            models.Index(WORK_ORDER[0], "due_date", "id", name="actions_action_work_order"),
         ]
 
     def __str__(self):
