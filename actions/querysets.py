@@ -46,11 +46,12 @@ def overdue_q(today=None, prefix=""):
     )
 
 
-def stalled_q(days, now=None, *, on_day=False):
+def stalled_q(days=None, now=None, *, on_day=False):
     """Stalled, as a condition: open, and neither changed nor given a progress-log entry in the
     `days` days before `now`. Written on `id` and `updated_at`, so that it answers on the live
     table and on the recorded history alike; `on_day` judges the state of a past moment, so
     log entries after `now` do not count either."""
+    days = settings.STALLED_AFTER_DAYS if days is None else days
     now = now or data_clock()
     since = now - timedelta(days=days)
     log = apps.get_model("actions", "ActionUpdate").objects.filter(
@@ -78,8 +79,7 @@ class ActionQuerySet(models.QuerySet):
         """Open actions without a progress-log entry (or any change) in the last `days` days
         (STALLED_AFTER_DAYS). The clock is the data's date when the data is a snapshot
         (AGENDA_SNAPSHOT_DATE): an agenda frozen in 2016 did not stall because time passed."""
-        days = settings.STALLED_AFTER_DAYS if days is None else days
-        return self.filter(stalled_q(days, now or data_clock()))
+        return self.filter(stalled_q(days, now))
 
     def not_stalled(self, days=None, now=None):
         return self.exclude(pk__in=self.model.objects.stalled(days, now).values("pk"))
