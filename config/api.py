@@ -9,6 +9,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import Q
@@ -30,6 +31,12 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = gettext_lazy("The record changed since you read it; fetch it again.")
     default_code = "precondition_failed"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "too_large"
 
 
 class Pagination(PageNumberPagination):
@@ -206,6 +213,7 @@ ERROR_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     412: "precondition_failed",
+    413: "too_large",
     415: "unsupported_media_type",
     429: "throttled",
 }
@@ -231,6 +239,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE; left alone, that
+        # is an HTML 400 page.
+        exc = PayloadTooLarge()
     if not isinstance(exc, exceptions.APIException):
         return None
     if getattr(exc, "etag", None):

@@ -35,6 +35,7 @@ ERROR_DESCRIPTIONS = {
     "406": "The format asked for (`?format=` or `Accept`) is not offered here.",
     "412": "`If-Match` names no current representation. Nothing was written; `ETag` says "
     "what is current.",
+    "413": "The body is larger than the server accepts (2.5 MB). Nothing was written.",
     "415": "The body is not JSON.",
     "429": "Too many requests; see `Retry-After`.",
 }
@@ -128,7 +129,7 @@ class RegistryAutoSchema(AutoSchema):
         if self.method in WRITES:
             codes |= {"401", "403"}
         if self.method in ("POST", "PUT", "PATCH"):
-            codes.add("415")
+            codes |= {"413", "415"}
         if self.method in ("PUT", "PATCH", "DELETE") or self.path.endswith("/updates/"):
             codes.add("412")
         for code in sorted(codes):
