@@ -62,9 +62,9 @@ def _unique_field_named_in(instance, message):
     `UNIQUE constraint failed: agenda_agreement.code`, PostgreSQL `Key (code)=(…)`."""
     table = instance._meta.db_table
     for field in instance._meta.concrete_fields:
-        if field.unique and not field.primary_key:
-            if f"{table}.{field.column}" in message or f"Key ({field.column})=" in message:
-                return field.name
+        named = f"{table}.{field.column}" in message or f"Key ({field.column})=" in message
+        if field.unique and not field.primary_key and named:
+            return field.name
     return None
 
 
