@@ -38,6 +38,8 @@ ERROR_DESCRIPTIONS = {
     "413": "The body is larger than the server accepts (2.5 MB). Nothing was written.",
     "415": "The body is not JSON.",
     "429": "Too many requests; see `Retry-After`.",
+    "503": "The database is unavailable for a moment; try again after `Retry-After` seconds. "
+    "Nothing was written.",
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -114,7 +116,7 @@ class RegistryAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = {"400", "401", "429"}  # 401: a bad token, on any request
+        codes = {"400", "401", "429", "503"}  # 401: a bad token, on any request
         if self.method == "GET":
             codes |= {"404", "406"}
             responses.setdefault(

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.APITimezoneMiddleware",
+    "config.middleware.DatabaseErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
