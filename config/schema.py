@@ -66,6 +66,13 @@ class RegistryAutoSchema(AutoSchema):
     def _is_single_object_read(self):
         return self.method == "GET" and self.path.endswith("}/")
 
+    def _get_filter_parameters(self):
+        # A filter sent empty (`?status=`, as a cleared form field sends it) is no filter.
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            parameter["allowEmptyValue"] = True
+        return parameters
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self.method == "GET":
@@ -116,9 +123,10 @@ class RegistryAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = {"400", "401", "429", "503"}  # 401: a bad token, on any request
+        # 401: a bad token, 406: an `Accept` the API does not offer, on any request.
+        codes = {"400", "401", "406", "429", "503"}
         if self.method == "GET":
-            codes |= {"404", "406"}
+            codes.add("404")
             responses.setdefault(
                 "304",
                 {
