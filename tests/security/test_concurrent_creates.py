@@ -50,7 +50,9 @@ def test_a_duplicate_action_code_that_passed_the_check_is_a_400_on_code(
     assert (Action.objects.count(), Action.history.count()) == before
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test must not take the migrations' data (groups,
+# content types) away from the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_create_the_same_code_on_postgresql(users, small_agenda, monkeypatch):
     """Both writers pass the unique check before either inserts (a barrier holds them):
     exactly one 201, the other a 400 on `code`, one agreement."""
