@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from actions.choices import CLOSED_STATUSES, ActionStatus
 from actions.querysets import WORK_ORDER, ActionQuerySet
 from config.clock import today
-from config.models import TimeStampedModel
+from config.models import TimeStampedModel, validate_code
 
 
 def overdue_on(due_date, status, day):
@@ -28,7 +28,9 @@ class Action(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="actions",
     )
-    code = models.CharField(_("code"), max_length=60, unique=True, null=True, blank=True)
+    code = models.CharField(
+        _("code"), max_length=60, unique=True, null=True, blank=True, validators=[validate_code]
+    )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(

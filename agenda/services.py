@@ -21,6 +21,7 @@ from config.history import record_in_bulk
 from config.services import (
     apply_changes,
     delete_as,
+    duplicates_refused,
     history_user,
     refuse_unknown_fields,
     save_as,
@@ -173,7 +174,8 @@ def agreement_create(*, user, regions=(), parties=(), budget_lines=(), **fields)
     plan = _plan(agreement, regions=regions, parties=parties, budget_lines=budget_lines)
     _check_links(user, agreement, set_fields(agreement, fields), plan)
     _validate(agreement, plan)
-    agreement.save_without_historical_record()
+    with duplicates_refused(agreement):
+        agreement.save_without_historical_record()
     _write_related(agreement, plan, user)
     save_new_record(agreement, user, m2m={"regions": plan.regions or []})
     ensure_editable(user, agreement)

@@ -9,6 +9,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import Q
@@ -16,6 +17,7 @@ from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -30,6 +32,12 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = gettext_lazy("The record changed since you read it; fetch it again.")
     default_code = "precondition_failed"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "too_large"
 
 
 class Pagination(PageNumberPagination):
@@ -59,6 +67,24 @@ class Pagination(PageNumberPagination):
             *self.cursor_fields,
         )
         return self.cursor_page.rows
+
+    def get_page_size(self, request):
+        # DRF falls back to the default for a page size that is not a number; the schema
+        # says it is one, so anything else is refused, naming the parameter.
+        return page_size_from(request, self.page_size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        self.check_paging_parameters(request)
+        return super().get_page_number(request, paginator)
+
+    def check_paging_parameters(self, request):
+        """`page` and `page_size` are whole numbers, as the schema says (DRF takes an empty
+        `page` for the first)."""
+        page = request.query_params.get(self.page_query_param)
+        number = page is None or (page.isascii() and page.isdigit() and page.strip("0"))
+        if not number and page not in self.last_page_strings:
+            raise exceptions.NotFound(self.invalid_page_message)
+        self.get_page_size(request)
 
     def get_paginated_response_schema(self, schema):
         link = {"type": ["string", "null"], "format": "uri"}
@@ -155,11 +181,12 @@ def page_size_from(request, default, maximum):
     value = request.query_params.get("page_size")
     if value is None:
         return default
-    if not value.isdigit() or not 0 < int(value) <= 10**6:
+    # ASCII digits only ("²".isdigit() is true); a larger number than the cap is the cap.
+    if not (value.isascii() and value.isdigit()) or not value.strip("0"):
         raise exceptions.ValidationError(
             {"page_size": [_("A whole number from 1 to %(max)s.") % {"max": maximum}]}
         )
-    return min(int(value), maximum)
+    return maximum if len(value) > 6 else min(int(value), maximum)
 
 
 def encode_cursor(at, key):
@@ -188,6 +215,12 @@ class ContentNegotiation(DefaultContentNegotiation):
     """An unknown `?format=` is 406 Not Acceptable (DRF answers 404), and so is a format a
     resource does not offer (CSV and XLSX exist for lists only)."""
 
+    def select_renderer(self, request, renderers, format_suffix=None):
+        # DRF takes an empty `?format=` for none given; the schema names the formats there are.
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+            self.filter_renderers(renderers, "")
+        return super().select_renderer(request, renderers, format_suffix)
+
     def filter_renderers(self, renderers, format):
         matching = [r for r in renderers if r.format == format]
         if not matching:
@@ -206,6 +239,7 @@ ERROR_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     412: "precondition_failed",
+    413: "too_large",
     415: "unsupported_media_type",
     429: "throttled",
 }
@@ -231,6 +265,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE; left alone, that
+        # is an HTML 400 page.
+        exc = PayloadTooLarge()
     if not isinstance(exc, exceptions.APIException):
         return None
     if getattr(exc, "etag", None):
@@ -282,8 +320,10 @@ def _messages(value):
     return [str(value)]
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
-    """Paths under /api/ that match no endpoint: a JSON 404 like every API error."""
+    """Paths under /api/ that match no endpoint: a JSON 404 like every API error. Exempt from
+    CSRF like the API's views: a DELETE with a stray cookie is a 404, not Django's HTML 403."""
     return JsonResponse(
         {"detail": _("No API endpoint here; see /api/v1/."), "code": "not_found"}, status=404
     )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import routers
+from rest_framework import exceptions, routers
 from rest_framework.response import Response
 
 
@@ -79,9 +79,20 @@ class IntegrationGuideView(TemplateView):
 
 
 class SchemaView(SpectacularAPIView):
-    """The schema, always in English (it is a contract, not a page)."""
+    """The schema, always in English (it is a contract, not a page).
+
+    There is one version of the API. drf-spectacular would take `?version=` as the schema's
+    version and write it into a header (a CR/LF in it was a 500); another version than the
+    one there is, is a 404."""
+
+    api_version = settings.SPECTACULAR_SETTINGS["VERSION"]
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
+        if request.query_params.get("version", self.api_version) != self.api_version:
+            raise exceptions.NotFound(
+                _("There is no such version of the API; the current one is %(version)s.")
+                % {"version": self.api_version}
+            )
         with translation.override("en"):
             return super().get(request, *args, **kwargs)

@@ -1,12 +1,20 @@
-"""Request-wide settings: the API's time zone, caching of personal responses."""
+"""Request-wide settings: the API's time zone, caching of personal responses, and what a
+request that the database cannot answer gets."""
 
 import datetime
 
+from django.db import DataError, InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
 
 PERSONAL_PATHS = ("/admin/", "/reviews/")
+# Seconds a client should wait before trying again while the database is away (a restart
+# takes a few seconds; CONN_HEALTH_CHECKS reconnects on the next request).
+RETRY_AFTER = 5
 
 
 class APITimezoneMiddleware:
@@ -49,3 +57,49 @@ def client_address(request):
     """The client's address as the API's throttle reads it (`NUM_PROXIES` trusted proxies'
     X-Forwarded-For, else the connection's): one rule for the throttle and the login lockout."""
     return BaseThrottle().get_ident(request)
+
+
+class DatabaseErrorsMiddleware:
+    """A view whose database is down (refused, restarting, connection lost) answers 503
+    Service Unavailable with `Retry-After`: JSON `{detail, code}` under /api/, a plain page
+    elsewhere. Never a 500: nothing is wrong with the request, and it can be retried.
+
+    A filter value in an admin list that the database cannot compare (a NUL byte on
+    PostgreSQL, an integer beyond 64 bits on SQLite) fails only when the list is counted;
+    it is a bad filter like any other, which Django's admin answers with the unfiltered
+    list and a message (`?e=1`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            return service_unavailable(request)
+        match = request.resolver_match
+        if (
+            isinstance(exception, DataError | OverflowError)
+            and request.method == "GET"
+            and match is not None
+            and match.app_name == "admin"
+            and (match.url_name or "").endswith("_changelist")
+        ):
+            return HttpResponseRedirect(f"{request.path}?e=1")
+        return None
+
+
+def service_unavailable(request):
+    message = _("The registry cannot reach its database just now; try again in a moment.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message, "code": "service_unavailable"}, status=503)
+    else:
+        title = _("Temporarily unavailable")
+        response = HttpResponse(
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>",
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

@@ -1,7 +1,19 @@
 """Abstract model bases every app of the registry shares (no tables of their own)."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# A code is a public key that goes into URLs, filters (`?agreement=A,B`) and spreadsheets:
+# ASCII letters, digits, "-" and "_" only. That also shuts out look-alikes (Cyrillic "А",
+# zero-width spaces, un-normalised accents), which would make two codes that read the same.
+validate_code = RegexValidator(
+    r"\A[A-Za-z0-9_-]+\Z",
+    message=_(
+        "Use only letters A–Z, digits, “-” and “_” in a code (no spaces, accents or other signs)."
+    ),
+    code="invalid_code",
+)
 
 
 class TimeStampedModel(models.Model):
@@ -24,7 +36,7 @@ class CodeQuerySet(models.QuerySet):
 class CodedModel(TimeStampedModel):
     """A record whose public key is its `code` (regions, parties, themes, agreements, goals)."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[validate_code])
 
     class Meta:
         abstract = True

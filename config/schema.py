@@ -38,8 +38,11 @@ ERROR_DESCRIPTIONS = {
     "406": "The format asked for (`?format=` or `Accept`) is not offered here.",
     "412": "`If-Match` names no current representation. Nothing was written; `ETag` says "
     "what is current.",
+    "413": "The body is larger than the server accepts (2.5 MB). Nothing was written.",
     "415": "The body is not JSON.",
     "429": "Too many requests; see `Retry-After`.",
+    "503": "The database is unavailable for a moment; try again after `Retry-After` seconds. "
+    "Nothing was written.",
 }
 EXPORT_TOO_LARGE = (
     " Or an export (`?format=csv|xlsx`) longer than the limit for the caller (code "
@@ -71,6 +74,13 @@ class RegistryAutoSchema(AutoSchema):
 
     def _is_single_object_read(self):
         return self.method == "GET" and self.path.endswith("}/")
+
+    def _get_filter_parameters(self):
+        # A filter sent empty (`?status=`, as a cleared form field sends it) is no filter.
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            parameter["allowEmptyValue"] = True
+        return parameters
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
@@ -122,9 +132,10 @@ class RegistryAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = {"400", "401", "429"}  # 401: a bad token, on any request
+        # 401: a bad token, 406: an `Accept` the API does not offer, on any request.
+        codes = {"400", "401", "406", "429", "503"}
         if self.method == "GET":
-            codes |= {"404", "406"}
+            codes.add("404")
             responses.setdefault(
                 "304",
                 {
@@ -137,7 +148,7 @@ class RegistryAutoSchema(AutoSchema):
         if self.method in WRITES:
             codes |= {"401", "403"}
         if self.method in ("POST", "PUT", "PATCH"):
-            codes.add("415")
+            codes |= {"413", "415"}
         if self.method in ("PUT", "PATCH", "DELETE") or self.path.endswith("/updates/"):
             codes.add("412")
         for code in sorted(codes):

@@ -1,7 +1,10 @@
 """What every write service shares: apply only what changed, validate, bump the version once,
 and save with the acting user recorded in the history (django-simple-history)."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from config.history import recorded_by_next_save
@@ -33,7 +36,36 @@ def history_user(user):
 def save_as(instance, user):
     """Save, recording `user` as the author of the change."""
     instance._history_user = history_user(user)
-    instance.save()
+    with duplicates_refused(instance):
+        instance.save()
+
+
+@contextmanager
+def duplicates_refused(instance):
+    """full_clean() found the code free, but a concurrent writer may take it before this
+    insert: the unique index then refuses the row. That is the refusal full_clean would have
+    given (a ValidationError on the field), not a server error. The caller's transaction is
+    rolled back by the exception, so nothing of the write remains."""
+    try:
+        yield
+    except IntegrityError as exc:
+        field = _unique_field_named_in(instance, str(exc))
+        if field is None:
+            raise
+        raise ValidationError(
+            {field: instance.unique_error_message(type(instance), (field,))}
+        ) from exc
+
+
+def _unique_field_named_in(instance, message):
+    """The unique field that a database's duplicate-key message names: SQLite says
+    `UNIQUE constraint failed: agenda_agreement.code`, PostgreSQL `Key (code)=(…)`."""
+    table = instance._meta.db_table
+    for field in instance._meta.concrete_fields:
+        named = f"{table}.{field.column}" in message or f"Key ({field.column})=" in message
+        if field.unique and not field.primary_key and named:
+            return field.name
+    return None
 
 
 def delete_as(instance, user):
@@ -63,7 +95,8 @@ def save_new_record(instance, user, *, m2m=None):
     history, to give rows that refer to it a key) gets its entry now."""
     with recorded_by_next_save(instance):
         if instance._state.adding:
-            instance.save()
+            with duplicates_refused(instance):
+                instance.save()
         for name, objects in (m2m or {}).items():
             getattr(instance, name).set(objects)
     save_as(instance, user)

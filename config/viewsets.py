@@ -137,6 +137,10 @@ class RegistryViewSetMixin:
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         self.check_query_parameters(request)
+        if self.action == "list" and self.paginator is not None:
+            # Before any answer: an export (the whole list) and a 304 check the paging
+            # parameters as a page does.
+            self.paginator.check_paging_parameters(request)
 
     def list(self, request, *args, **kwargs):
         kind = getattr(request.accepted_renderer, "format", None)

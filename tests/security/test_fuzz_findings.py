@@ -1,0 +1,65 @@
+"""What the fuzzer (scripts/fuzz) found, each pinned: the schema's word holds for empty and
+mistyped paging and format parameters, for filters sent empty, and for stray cookies on
+paths that match no endpoint."""
+
+import pytest
+from django.test import Client
+
+LISTS = ["/api/v1/actions/", "/api/v1/themes/", "/api/v1/goals/", "/api/v1/reviews/"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("export", [None, "csv", "xlsx"])
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"page": ""}, 404),
+        ({"page": "null"}, 404),
+        ({"page": "²"}, 404),
+        ({"page_size": ""}, 400),
+        ({"page_size": "null"}, 400),
+        ({"page_size": "true"}, 400),
+        ({"page_size": "²"}, 400),
+        ({"page_size": "0"}, 400),
+        ({"page_size": "9" * 30}, 200),
+        ({"page": "1", "page_size": "2"}, 200),
+    ],
+)
+def test_paging_parameters_are_what_the_schema_says(
+    api, small_agenda, path, export, params, status
+):
+    """An export is the whole list, but its paging parameters are checked all the same."""
+    query = {**params, **({"format": export} if export else {})}
+    response = api.get(path, query)
+    assert response.status_code == status, response.content[:200]
+
+
+def test_an_empty_format_is_not_acceptable(api, small_agenda):
+    assert api.get("/api/v1/themes/", {"format": ""}).status_code == 406
+
+
+def test_every_filter_sent_empty_is_no_filter(api, small_agenda):
+    """The schema declares `allowEmptyValue` on every filter: an empty value filters nothing."""
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if "{" in path or "get" not in operations:
+            continue
+        full = api.get(path).json()
+        for parameter in operations["get"].get("parameters", []):
+            if parameter.get("allowEmptyValue"):
+                response = api.get(path, {parameter["name"]: ""})
+                assert response.status_code == 200, (path, parameter["name"], response.content)
+                assert response.json()["count"] == full["count"], (path, parameter["name"])
+                checked += 1
+    assert checked > 30
+
+
+@pytest.mark.parametrize("method", ["delete", "post", "put", "patch"])
+def test_a_stray_cookie_on_no_endpoint_is_a_json_404(db, method):
+    """Not Django's HTML CSRF page: the catch-all of /api/ is CSRF-exempt like the API."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["sessionid"] = "stray"
+    response = getattr(client, method)("/api/v1/actions/%C2%84/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
