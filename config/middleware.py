@@ -3,6 +3,7 @@ request that the database cannot answer gets."""
 
 import datetime
 
+from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
@@ -42,9 +43,11 @@ class PrivateCacheMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
+        # From the request's own headers, never by loading the user: that needs the database,
+        # which may be the reason this response is a 503. A session cookie counts as signed
+        # in (at worst an anonymous session's response is not shared: the safe side).
         if (
-            (user is not None and user.is_authenticated)
+            settings.SESSION_COOKIE_NAME in request.COOKIES
             or "HTTP_AUTHORIZATION" in request.META
             or request.path.startswith(PERSONAL_PATHS)
         ):
