@@ -11,6 +11,7 @@ as `make run` uses it.
 """
 
 import argparse
+import json
 import os
 import sqlite3
 import subprocess
@@ -76,19 +77,26 @@ ANSWERS = [
 ]
 
 
-def answers():
-    """What the API answers (in a child process: a fresh connection after each step)."""
+def answers(require_ok=True):
+    """What the API answers (in a child process: a fresh connection after each step), over
+    HTTPS as in production; each must be a 200 unless the database was just wiped."""
     code = (
         "import django, json; django.setup();"
         "from django.test import Client;"
         "c = Client(HTTP_HOST='localhost');"
-        f"print(json.dumps([c.get(u).content.decode() for u in {ANSWERS!r}]))"
+        f"rs = [c.get(u, secure=True) for u in {ANSWERS!r}];"
+        "print(json.dumps([[r.status_code, r.content.decode()] for r in rs]))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "ALLOWED_HOSTS": "*"}
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True
     )
-    return done.stdout
+    found = json.loads(done.stdout)
+    statuses = zip(ANSWERS, (status for status, _body in found), strict=True)
+    wrong = [(url, status) for url, status in statuses if status != 200]
+    if wrong and require_ok:
+        sys.exit(f"The API did not answer 200: {wrong}")
+    return found
 
 
 def manage(*args):
@@ -105,7 +113,7 @@ def roundtrip():
         file = str(Path(folder) / "registry.backup")
         backup(file)
         manage("flush", "--noinput", "-v0")
-        if answers() == before:
+        if answers(require_ok=False) == before:
             sys.exit("The wipe changed nothing: this round trip would prove nothing.")
         restore(file)
     after = answers()
