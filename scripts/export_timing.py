@@ -62,6 +62,8 @@ def main():
         # Lifted for logged-in callers, to measure; the anonymous limit stays as shipped.
         "EXPORT_MAX_ROWS": "10000000",
         "EXPORT_XLSX_MAX_ROWS": "10000000",
+        # Plain HTTP on loopback: in production the TLS proxy in front does HTTPS.
+        "SECURE_SSL_REDIRECT": "off",
     }
     env.pop("DEBUG", None)
     server = None

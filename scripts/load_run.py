@@ -250,6 +250,8 @@ def main():
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOAD_DIR": workdir,
+        # Plain HTTP on loopback: in production the TLS proxy in front does HTTPS.
+        "SECURE_SSL_REDIRECT": "off",
     }
     env.pop("DEBUG", None)
     server = None
