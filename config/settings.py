@@ -6,6 +6,8 @@ SQLite only when DATABASE_URL is unset (the embedded default for `make run`).
 
 import datetime
 import os
+import secrets
+import sys
 import tempfile
 from pathlib import Path
 
@@ -21,10 +23,18 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# A management command other than runserver (makemigrations --check, check, migrate) signs
+# nothing: it runs with a throwaway key. Serving (WSGI, ASGI, runserver) without a key is
+# refused, and Django's manage.py would otherwise hide that refusal behind "Models aren't
+# loaded yet".
+_COMMAND = sys.argv[1:2] if Path(sys.argv[0]).name == "manage.py" else None
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-used-with-debug"
+    elif _COMMAND and _COMMAND != ["runserver"]:
+        SECRET_KEY = secrets.token_urlsafe(50)
+    else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-used-with-debug"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
