@@ -6,13 +6,13 @@ export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: install run test lint fmt bench serve messages mutants backup restore
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt tests/browser/axe/package-lock.json
+$(VENV)/.installed: requirements.txt requirements-dev.txt tests/system/browser/axe/package-lock.json
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	@# axe-core (npm registry) for the browser tests' accessibility checks, if npm is here.
 	@if command -v npm >/dev/null 2>&1; then \
-	  npm ci --prefix tests/browser/axe --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	  npm ci --prefix tests/system/browser/axe --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else echo "npm not found: the accessibility checks of the browser tests will skip"; fi
 	touch $@
 

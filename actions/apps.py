@@ -7,5 +7,5 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Actions")
 
     def ready(self):
-        # Registers the list's row builder (config/rows.py) for the API, admin and exports.
+        # Registers the list's row builder (config/api/rows.py) for the API, admin and exports.
         import actions.api.rows  # noqa: F401

@@ -51,7 +51,7 @@ from actions.services import EDITABLE_FIELDS, action_add_update, action_create, 
 from agenda.models import Agreement, Party, Theme
 from agenda.scope import OutOfScope, may_change
 from config.concurrency import StaleVersionError
-from config.exports import SheetLayout, header_for, looks_like_formula
+from config.spreadsheets.writing import SheetLayout, header_for, looks_like_formula
 from regions.models import Region
 
 logger = logging.getLogger(__name__)

@@ -7,5 +7,5 @@ class AgendaConfig(AppConfig):
     verbose_name = _("Agenda")
 
     def ready(self):
-        # Registers the list's row builder (config/rows.py) for the API, admin and exports.
+        # Registers the list's row builder (config/api/rows.py) for the API, admin and exports.
         import agenda.api.rows  # noqa: F401

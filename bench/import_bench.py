@@ -33,7 +33,7 @@ def import_file(rows, progress=None):
     from openpyxl import load_workbook
 
     from actions.importing import ACTION_SHEET
-    from config.exports import serialized_rows, sheet_workbook_file
+    from config.spreadsheets.writing import serialized_rows, sheet_workbook_file
 
     ids = Action.objects.order_by("id").values_list("id", flat=True)[:rows]
     queryset = (

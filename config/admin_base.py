@@ -32,9 +32,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.scope import OutOfScope, may_change, scope_for
-from config.api_root import snapshot_date
+from config.api.root import snapshot_date
 from config.concurrency import StaleVersionError
-from config.exports import (
+from config.history import history_entries, readable_entries
+from config.spreadsheets.writing import (
     EXPORTERS,
     SheetLayout,
     csv_separator,
@@ -43,7 +44,6 @@ from config.exports import (
     serialized_rows,
     sheet_response,
 )
-from config.history import history_entries, readable_entries
 
 
 class RegistryLoginForm(AdminAuthenticationForm):
@@ -349,11 +349,11 @@ def _described(changelist):
 
 
 class SpreadsheetExportAdminMixin:
-    """Exports for people in Excel (config.exports, the sheet dialect): buttons above the list
-    export the whole filtered list (the list's filters, search and order, every page) as
-    `acties-2026-11-29.xlsx` or `.csv`; the "Export" admin actions export the selected rows.
-    The columns are the API's (`sheet_layout`), under headers in the user's language with
-    labels beside the codes."""
+    """Exports for people in Excel (config.spreadsheets.writing, the sheet dialect): buttons above
+    the list export the whole filtered list (the list's filters, search and order, every page) as
+    `acties-2026-11-29.xlsx` or `.csv`; the "Export" admin actions export the selected rows. The
+    columns are the API's (`sheet_layout`), under headers in the user's language with labels beside
+    the codes."""
 
     sheet_layout = None
     export_serializer_class = None  # without a layout: the serializer's fields, as they come

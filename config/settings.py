@@ -242,18 +242,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Request bodies are JSON only: a form or multipart body is a 415, never a guess.
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "config.renderers.JSONRenderer",
-        "config.renderers.BrowsableAPIRenderer",
+        "config.api.renderers.JSONRenderer",
+        "config.api.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.ContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.pagination.ContentNegotiation",
     # Timestamps in UTC with a Z and always microseconds (config.middleware activates UTC
     # for the API), so every client parses them the same way.
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "config.schema.RegistryAutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.RegistryAutoSchema",
+    "EXCEPTION_HANDLER": "config.api.pagination.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

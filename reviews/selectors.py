@@ -3,7 +3,7 @@
 Every figure is aggregated in SQL (GROUP BY with `Count(…, filter=…)`), so the number of
 queries and the rows fetched do not grow with the number of actions. Every function takes
 the user and reads only what `visible_to(user)` allows, live or on a day of the history
-(reviews.history)."""
+(actions.history)."""
 
 import datetime
 from collections import defaultdict
@@ -16,6 +16,7 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from actions.choices import ActionStatus
+from actions.history import end_of_day, on_day
 from actions.models import Action, ActionUpdate
 from actions.querysets import overdue_q, stalled_q
 from agenda.choices import AgreementScope, AgreementStatus, ReviewStatus
@@ -23,7 +24,6 @@ from agenda.models import Agreement, Goal, Review, Theme
 from config.clock import today as agenda_today
 from regions.choices import RegionKind
 from regions.models import Region
-from reviews.history import end_of_day, on_day
 
 # Worst first: what a meeting has to talk about leads.
 STATUS_ORDER = [

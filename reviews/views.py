@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from actions.api.serializers import ActionSerializer
 from actions.choices import CLOSED_STATUSES, ActionStatus
 from actions.filters import ActionFilterSet
+from actions.history import first_recorded_day
 from actions.models import Action
 from actions.querysets import overdue_q
 from agenda.api.serializers import AgreementSerializer
@@ -31,13 +32,12 @@ from agenda.choices import AgreementScope, AgreementStatus, ReviewDecisionKind, 
 from agenda.filters import AgreementFilterSet, region_lookups
 from agenda.models import Agreement, AgreementParty, BudgetLine, Party, Review, Theme
 from agenda.scope import OutOfScope, scope_for
-from config.exports import EXPORTERS, export_refusal, header_for, serialized_rows
 from config.filters import ChoiceListFilter, CodeListFilter, SearchFilter, StrictBooleanFilter
+from config.spreadsheets.writing import EXPORTERS, export_refusal, header_for, serialized_rows
 from regions.models import Region
 from reviews import charts, selectors
 from reviews.choices import SavedViewList
 from reviews.forms import DEFAULT_PAGE_SIZE, AsOfForm, HoldForm, ReportForm, SavedViewForm
-from reviews.history import first_recorded_day
 from reviews.models import SavedView
 from reviews.pdf import pdf_response
 from reviews.services import review_hold, suggested_code

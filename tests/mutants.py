@@ -35,13 +35,13 @@ RULE_MODULES = [
 ]
 # The rule's tests, fastest first: a killed mutant stops at its first failure.
 TESTS = [
-    "tests/test_permissions.py",
+    "tests/agenda/test_permissions.py",
     "tests/actions",
     "tests/agenda",
     "tests/regions",
-    "tests/api/test_write.py",
-    "tests/test_history.py",
-    "tests/test_admin.py",
+    "tests/config/api/test_write.py",
+    "tests/config/test_history.py",
+    "tests/config/test_admin.py",
 ]
 # (pattern, replacement) applied to one occurrence at a time.
 OPERATORS = [

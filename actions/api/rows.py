@@ -11,9 +11,9 @@ from collections import defaultdict
 
 from actions.api.serializers import ActionSerializer
 from actions.models import Action, overdue_on
+from config.api.rows import brief, builds_rows_of, formats_of
+from config.api.rows import plain as plain_value
 from config.clock import today
-from config.rows import brief, builds_rows_of, formats_of
-from config.rows import plain as plain_value
 
 # Columns formatted by the serializer's field of the same name; the briefs are rebuilt below.
 PLAIN_FIELDS = (

@@ -6,7 +6,7 @@ from actions.services import EDITABLE_FIELDS
 from agenda.api.serializers import AgreementBriefSerializer, PartyBriefSerializer
 from agenda.models import Agreement, Party
 from agenda.scope import author_shown_to
-from config.fields import CodeField, StrictSerializerMixin
+from config.api.fields import CodeField, StrictSerializerMixin
 from regions.api.serializers import RegionBriefSerializer
 from regions.models import Region
 

@@ -15,7 +15,7 @@ from actions.filters import ActionFilterSet
 from actions.models import Action
 from actions.services import action_add_update, action_create, action_delete, action_update
 from agenda.models import Party
-from config.viewsets import HistoryMixin, RegistryViewSetMixin, ServiceWriteMixin
+from config.api.viewsets import HistoryMixin, RegistryViewSetMixin, ServiceWriteMixin
 
 
 class ActionViewSet(HistoryMixin, ServiceWriteMixin, RegistryViewSetMixin, viewsets.ModelViewSet):

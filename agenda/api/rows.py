@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from agenda.api.serializers import AgreementSerializer, BudgetLineSerializer
 from agenda.models import Agreement, AgreementParty, BudgetLine
-from config.rows import brief, builds_rows_of, formats_of, plain
+from config.api.rows import brief, builds_rows_of, formats_of, plain
 
 PLAIN_FIELDS = (
     "code",

@@ -14,7 +14,7 @@ from agenda.models import (
     Theme,
 )
 from agenda.services import BUDGET_LINE_FIELDS, EDITABLE_FIELDS
-from config.fields import CodeField, StrictSerializerMixin
+from config.api.fields import CodeField, StrictSerializerMixin
 from regions.api.serializers import RegionBriefSerializer
 from regions.models import Region
 

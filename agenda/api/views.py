@@ -27,7 +27,7 @@ from agenda.models import (
     Theme,
 )
 from agenda.services import agreement_create, agreement_delete, agreement_update
-from config.viewsets import HistoryMixin, RegistryViewSetMixin, ServiceWriteMixin
+from config.api.viewsets import HistoryMixin, RegistryViewSetMixin, ServiceWriteMixin
 
 CODE = r"[^/\x00]{1,40}"  # NUL can never be in a code (and PostgreSQL refuses it)
 

@@ -1,6 +1,6 @@
 from rest_framework import viewsets
 
-from config.viewsets import RegistryViewSetMixin
+from config.api.viewsets import RegistryViewSetMixin
 from regions.api.serializers import RegionSerializer
 from regions.filters import RegionFilterSet
 from regions.models import Region

@@ -6,7 +6,7 @@ request's language."""
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
-from config.exports import XLSX_TYPE
+from config.spreadsheets.writing import XLSX_TYPE
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -15,8 +15,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agenda.scope import ensure_editable
-from config.api import PreconditionFailed
-from config.exports import (
+from config.api.pagination import PreconditionFailed
+from config.api.rows import row_builder
+from config.filters import multiple_value_filters
+from config.history import HistoryEntrySerializer, history_entries
+from config.spreadsheets.writing import (
     EXPORTERS,
     XLSX_TYPE,
     export_file_name,
@@ -25,9 +28,6 @@ from config.exports import (
     header_for,
     serialized_rows,
 )
-from config.filters import multiple_value_filters
-from config.history import HistoryEntrySerializer, history_entries
-from config.rows import row_builder
 
 PAGINATION_PARAMETERS = {"page", "page_size", "cursor"}
 ALWAYS_ALLOWED = {"format"}
@@ -161,7 +161,7 @@ class RegistryViewSetMixin:
         )
 
     def list_page(self, queryset):
-        """One page. Where the list has a row builder (config/rows.py): ids first, then the
+        """One page. Where the list has a row builder (config/api/rows.py): ids first, then the
         page's rows from column values, so a deep page costs what page 1 costs (the skipped
         rows are index entries, not joined rows) and no model instances are built."""
         builder = row_builder(self.get_serializer_class(), queryset)

@@ -19,7 +19,7 @@ pytestmark = [
 # Known problems of the stock API pages: Swagger UI (drf-spectacular's sidecar) as shipped,
 # and the unnamed format drop-down button of DRF's browsable API (button-name).
 STOCK_API = {"api": [".dropdown-toggle"], "gids": [], "docs": [".swagger-ui"]}
-FIXTURES = sorted(str(p) for p in (Path(__file__).parents[2] / "fixtures").glob("*.json"))
+FIXTURES = sorted(str(p) for p in (Path(__file__).parents[3] / "fixtures").glob("*.json"))
 # Known problems of Django's own admin templates, not of ours (listed, not hidden):
 # - the skip link and the theme toggle button of the header (button-name on the toggle),
 # - the "action-toggle" checkbox of the change list has no label (label, Django ticket 35022),

@@ -378,7 +378,7 @@ def test_every_own_message_has_a_dutch_translation():
     """The catalogue is complete: no msgid of ours without a Dutch msgstr."""
     from pathlib import Path
 
-    po = (Path(__file__).parent.parent / "locale/nl/LC_MESSAGES/django.po").read_text()
+    po = (Path(__file__).parents[2] / "locale/nl/LC_MESSAGES/django.po").read_text()
     entries = [e for e in po.split("\n\n")[1:] if "#~" not in e]
     untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""')]
     assert untranslated == []
@@ -394,7 +394,7 @@ def real_agenda(db):
 
     from django.core.management import call_command
 
-    fixtures = sorted(str(p) for p in (Path(__file__).parent.parent / "fixtures").glob("*.json"))
+    fixtures = sorted(str(p) for p in (Path(__file__).parents[2] / "fixtures").glob("*.json"))
     call_command("loaddata", *fixtures, verbosity=0)
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from actions.models import Action
 from agenda.models import Agreement
-from tests.test_permissions import admin_change_url, admin_form_data
+from tests.agenda.test_permissions import admin_change_url, admin_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from agenda.scope import published_history
-from config.api import decode_cursor, encode_cursor, page_size_from, settled_before
+from config.api.pagination import decode_cursor, encode_cursor, page_size_from, settled_before
 from config.filters import ChoiceListField, TimestampField
 
 CHANGE_KINDS = {"+": "created", "~": "changed", "-": "deleted"}

@@ -12,8 +12,8 @@ from agenda.api.views import (
     ThemeViewSet,
 )
 from agenda.models import Agreement, Goal, Party, Review, Theme
-from config.api_root import APIRootView, IntegrationGuideView, SchemaView
-from config.changes import ChangeFeed, ChangesView
+from config.api.changes import ChangeFeed, ChangesView
+from config.api.root import APIRootView, IntegrationGuideView, SchemaView
 from regions.api.views import RegionViewSet
 from regions.models import Region
 

@@ -16,15 +16,15 @@ from openpyxl import load_workbook
 from actions.models import Action
 from agenda.models import Agreement, Membership, Party, Review
 from regions.models import Region
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import require_or_skip
 from tests.factories import ActionFactory, UserFactory
+from tests.system.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-FIXTURES = sorted(str(p) for p in (Path(__file__).parent.parent.parent / "fixtures").glob("*.json"))
+FIXTURES = sorted(str(p) for p in (Path(__file__).parents[3] / "fixtures").glob("*.json"))
 WIDTH = 1366
 
 

@@ -154,7 +154,7 @@ def test_new_actions_get_a_code_and_return_to_their_agreement(brabant, small_age
 
 
 def test_constraint_violations_read_as_sentences(brabant, small_agenda):
-    from tests.test_admin import action_form
+    from tests.config.test_admin import action_form
 
     action = small_agenda["own_action"]
     response = brabant.post(
@@ -187,7 +187,7 @@ def test_an_agreement_with_thousands_of_actions_opens_small_and_saves(client, us
     html = page.content.decode()
     assert "Alle 5000 acties" in html or "Alle 5.000 acties" in html
     assert "€ 32.000.000" in html
-    from tests.test_permissions import admin_form_data
+    from tests.agenda.test_permissions import admin_form_data
 
     response = client.post(url, admin_form_data(page, title="Groot, herzien"))
     assert response.status_code == 302

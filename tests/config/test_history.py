@@ -36,7 +36,7 @@ def test_loaded_records_start_their_history_at_creation(db, users):
     from agenda.services import agreement_update
     from config.history import history_entries
 
-    fixtures = sorted(str(p) for p in (Path(__file__).parent.parent / "fixtures").glob("*.json"))
+    fixtures = sorted(str(p) for p in (Path(__file__).parents[2] / "fixtures").glob("*.json"))
     call_command("loaddata", *fixtures, verbosity=0)
     call_command("loaddata", *fixtures, verbosity=0)
     zuid = Agreement.objects.get(code="MKB-2014-REG-ZUID")

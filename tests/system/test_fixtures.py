@@ -32,7 +32,7 @@ from agenda.models import (
 )
 from regions.models import Region
 
-FIXTURE_DIR = Path(__file__).parent.parent / "fixtures"
+FIXTURE_DIR = Path(__file__).parents[2] / "fixtures"
 FIXTURES = sorted(str(p) for p in FIXTURE_DIR.glob("*.json"))
 DESIGN_THEMES = {"MIT", "DMKB", "VFF", "IR", "SRA", "REG", "KIC", "ACT", "ROM", "NIA"}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from actions.services import action_update
-from config.exports import looks_like_formula
+from config.spreadsheets.writing import looks_like_formula
 from tests.actions.conftest import admin_export, api_export, csv_rows, row_of, run_import, state
 
 pytestmark = pytest.mark.django_db

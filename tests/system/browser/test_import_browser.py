@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from actions.models import Action
 from actions.services import action_add_update
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import require_or_skip
 from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
+from tests.system.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,

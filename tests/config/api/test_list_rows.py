@@ -16,7 +16,7 @@ from actions.models import Action
 from agenda.api.serializers import AgreementSerializer
 from agenda.api.views import AgreementViewSet
 from agenda.models import Agreement, BudgetLine, Party
-from config.renderers import JSONRenderer
+from config.api.renderers import JSONRenderer
 from tests.factories import ActionFactory, AgreementFactory, UserFactory
 
 LISTS = [

@@ -41,7 +41,7 @@ def browser_context():
 
         def new_page(viewport=None, locale="nl-NL", bypass_csp=True):
             # axe-core is injected as an inline script, which the site's CSP forbids; the
-            # CSP's own browser test (tests/hardening/test_csp_browser.py) keeps it on.
+            # CSP's own browser test (tests/system/browser/test_csp_browser.py) keeps it on.
             context = browser.new_context(
                 locale=locale, viewport=viewport or LAPTOP, bypass_csp=bypass_csp
             )

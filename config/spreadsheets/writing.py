@@ -43,7 +43,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from rest_framework import serializers
 
-from config.rows import row_builder, rows_by_ids
+from config.api.rows import row_builder, rows_by_ids
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 1000
@@ -125,7 +125,7 @@ def header_for(serializer):
 
 def serialized_rows(serializer_class, queryset, context, chunk_size=CHUNK_SIZE):
     """The rows as the serializer represents them: by the list's row builder where it has one
-    (config/rows.py), else one serializer per chunk, not per row (building a serializer's
+    (config/api/rows.py), else one serializer per chunk, not per row (building a serializer's
     fields is the costly part)."""
     builder = row_builder(serializer_class, queryset)
     if builder is not None:
