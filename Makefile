@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint fmt bench serve messages mutants backup restore
+.PHONY: install run test lint fmt bench bench-reviews bench-imports bench-busy serve messages mutants backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt tests/system/browser/axe/package-lock.json
 	python3 -m venv $(VENV)
@@ -19,20 +19,35 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt tests/system/browser/a
 install: $(VENV)/.installed
 
 # Local development settings for a fresh clone (git-ignored): DEBUG on, a random SECRET_KEY,
-# so that every `manage.py` command works here. Production sets its own environment.
+# so that every `manage.py` command works here, and the demo's reference day: the loaded
+# agenda is shown as it stood at the review of 8 June 2016. Production sets its own
+# environment (AGENDA_SNAPSHOT_DATE empty: judged on today).
+DEMO_REFERENCE_DATE := 2016-06-08
 .env:
-	printf 'DEBUG=on\nSECRET_KEY=%s\n' "$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
-	@echo "Wrote .env for local development (DEBUG on, random SECRET_KEY); never commit it."
+	printf 'DEBUG=on\nSECRET_KEY=%s\nAGENDA_SNAPSHOT_DATE=$(DEMO_REFERENCE_DATE)\n' "$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "Wrote .env for local development (DEBUG on, random SECRET_KEY, AGENDA_SNAPSHOT_DATE=$(DEMO_REFERENCE_DATE)); never commit it."
 
+# The demo: an .env written before the reference day existed gets it (an empty value set
+# on purpose stays: judged on today).
 run: install .env
+	@grep -q '^AGENDA_SNAPSHOT_DATE=' .env || { echo 'AGENDA_SNAPSHOT_DATE=$(DEMO_REFERENCE_DATE)' >> .env; echo "Added AGENDA_SNAPSHOT_DATE=$(DEMO_REFERENCE_DATE) to .env (the demo's reference day)."; }
 	DEBUG=on $(PY) manage.py migrate --noinput
 	DEBUG=on $(PY) manage.py loaddata fixtures/*.json
 	DEBUG=on $(PY) manage.py create_demo_users
+	@# Beside the server: a task worker (imports, big exports, reports) and the scheduler of
+	@# the periodic tasks (reminders, clean-up); both stop when the server stops.
+	DEBUG=on nice -n 10 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	DEBUG=on $(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+# pytest exits 5 when it collected no test: that is a failure here, never a pass. The suite
+# runs on every core (pytest-xdist; a module's tests stay on one worker, so its shared data
+# is built once); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: install
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(PY) -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(PY) -m pytest \
+	  -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -44,7 +59,7 @@ fmt: install
 
 # Refresh the Dutch translations (needs GNU gettext); the compiled .mo is committed.
 messages: install
-	DEBUG=on $(PY) manage.py makemessages -l nl --ignore='.venv*' --ignore=tests --ignore=bench
+	DEBUG=on $(PY) manage.py makemessages -l nl --no-obsolete --ignore='.venv*' --ignore=tests --ignore=bench
 	DEBUG=on $(PY) manage.py compilemessages -l nl --ignore='.venv*'
 
 # The benchmark on PostgreSQL (127.0.0.1:5432): API against the hand-written floor, figures in
@@ -52,6 +67,23 @@ messages: install
 BENCH_ARGS ?= --sizes 10000,100000
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The review pages (dashboard, review page, report and PDF, matrix, lists with ?as_of=) at each
+# size on PostgreSQL, after a write and repeated, against /healthz; BENCHMARKS.md keeps them.
+BENCH_REVIEWS_ARGS ?= --sizes 2000,20000,100000
+bench-reviews: install
+	$(PY) bench/review_pages.py $(BENCH_REVIEWS_ARGS)
+
+# The import's own speed: preview and apply of 1,000 and 10,000 rows against a plain
+# bulk_create of the same rows (a temporary SQLite unless DATABASE_URL is set).
+IMPORT_BENCH_ARGS ?= --sizes 1000,10000 --repeat 3
+bench-imports: install
+	$(PY) -u bench/imports.py $(IMPORT_BENCH_ARGS)
+
+# A busy site: an import of 10,000 rows, an export of every action and the report PDF as jobs,
+# while ordinary requests are timed against the same requests on the quiet site before.
+bench-busy: install
+	$(PY) -u bench/busy_site.py $(BUSY_BENCH_ARGS)
 
 # Production-like serving: gunicorn with gunicorn.conf.py, static files collected; plain HTTP
 # on loopback, so no redirect to HTTPS unless asked for (behind a TLS proxy it is on).

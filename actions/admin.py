@@ -1,15 +1,24 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from actions.admin_import import ActionImportAdminMixin
-from actions.choices import CLOSED_STATUSES, ActionStatus
+from actions.choices import (
+    CLOSED_STATUSES,
+    ActionStatus,
+    allowed_moves,
+    move_needs_note,
+    statuses_moving_to,
+)
 from actions.filters import (
     ActionFilterSet,
     ActionStatusListFilter,
@@ -18,9 +27,9 @@ from actions.filters import (
     OwnerListFilter,
     StalledListFilter,
 )
-from actions.importing import ACTION_SHEET
+from actions.history import on_day
 from actions.models import Action, ActionUpdate
-from actions.querysets import WORK_ORDER, overdue_q
+from actions.querysets import WORK_ORDER, overdue_q, stalled_q
 from actions.services import (
     EDITABLE_FIELDS,
     action_add_update,
@@ -28,6 +37,7 @@ from actions.services import (
     action_delete,
     action_update,
 )
+from actions.sheet import ACTION_SHEET
 from agenda.filters import (
     AppliesToListFilter,
     RegionListFilter,
@@ -39,12 +49,13 @@ from agenda.scope import scope_for
 from config.admin_base import (
     RegistryActionForm,
     RegistryAdmin,
+    RegistryTabularInline,
     ScopedAdminMixin,
     SpreadsheetExportAdminMixin,
     VersionedAdminForm,
-    refusal_text,
+    table_date_column,
 )
-from config.concurrency import StaleVersionError
+from config.refusals import REFUSALS, refusal_text
 from regions.choices import RegionKind
 from regions.models import Region
 
@@ -68,13 +79,38 @@ def cut(text, css_class="cut-title"):
     return format_html('<span class="cut {}" title="{}">{}</span>', css_class, text, text)
 
 
-class ActionAdminForm(VersionedAdminForm):
-    """Status is not a free field: "New status" and a note go to the status service; an
-    illegal move or a missing note comes back from it as an error at these fields."""
+class StatusMoveField(forms.ChoiceField):
+    """Offers the moves allowed from the action's status (ACTION_STATUS_MOVES). Any status is
+    accepted: a move that became illegal meanwhile (someone moved the action first) is refused
+    by the status service, with its reason, at this field."""
 
-    new_status = forms.ChoiceField(
-        label=_("New status"), choices=[("", "—"), *ActionStatus.choices], required=False
-    )
+    def valid_value(self, value):
+        return value in ActionStatus.values
+
+
+def status_move_choices(status_from):
+    """The drop-down for a move from `status_from`: stay, or one of the allowed moves (those
+    that need a note say so)."""
+    status_from = ActionStatus(status_from)
+    stay = _("— stays “%(status)s”") % {"status": status_from.label}
+    moves = [
+        (
+            status.value,
+            _("%(status)s (with a note)") % {"status": status.label}
+            if move_needs_note(status_from, status)
+            else status.label,
+        )
+        for status in allowed_moves(status_from)
+    ]
+    return [("", stay), *moves]
+
+
+class ActionAdminForm(VersionedAdminForm):
+    """Status is not a free field: "New status" offers the moves allowed from the action's
+    current status, and with a note goes to the status service; a refusal (the action moved
+    meanwhile, a missing note) comes back from it as an error at these fields."""
+
+    new_status = StatusMoveField(label=_("New status"), required=False)
     status_note = forms.CharField(
         label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -88,17 +124,48 @@ class ActionAdminForm(VersionedAdminForm):
         model = Action
         fields = [*EDITABLE_FIELDS, "contributors"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.status if self.instance.pk else ActionStatus.PLANNED
+        self.fields["new_status"].choices = status_move_choices(current)
+
+
+class ProgressUpdateForm(forms.Form):
+    """A progress update by someone who may not change the action (a contributor): a new
+    progress and/or a note, through the progress service."""
+
+    progress = forms.IntegerField(
+        label=_("Progress (%)"), min_value=0, max_value=100, required=False
+    )
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    loaded_version = forms.IntegerField(required=False)
+
 
 class StatusActionForm(RegistryActionForm):
     note = forms.CharField(label=_("Note"), required=False)
 
 
-class ActionUpdateInline(admin.TabularInline):
+class ActionUpdateInline(RegistryTabularInline):
     model = ActionUpdate
     extra = 0
     can_delete = False
-    fields = ["created_at", "author", "status_from", "status_to", "progress", "note"]
+    # A table: its moments as tables write them; the author by name (not a link to a user's
+    # page that most readers may not open).
+    fields = [
+        table_date_column(ActionUpdate, "created_at"),
+        "author_name",
+        "status_from",
+        "status_to",
+        "progress",
+        "note",
+    ]
     readonly_fields = fields
+
+    @admin.display(description=_("author"))
+    def author_name(self, update):
+        return update.author.get_username() if update.author else "—"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -107,11 +174,38 @@ class ActionUpdateInline(admin.TabularInline):
         return super().get_queryset(request).select_related("author")
 
 
+def move_description(status_to):
+    """“Move to “in progress” (from planned, at risk, done (with a note))”: the bulk action's
+    name, with the statuses it applies to, from the move table."""
+    sources = [
+        _("%(status)s (with a note)") % {"status": status.label}
+        if move_needs_note(status, status_to)
+        else str(status.label)
+        for status in statuses_moving_to(status_to)
+    ]
+    return _("Move to “%(to)s” (from %(sources)s)") % {
+        "to": status_to.label,
+        "sources": ", ".join(sources),
+    }
+
+
+def status_move_action(status_to):
+    """The bulk action that moves the selected actions to `status_to`."""
+
+    def move(modeladmin, request, queryset):
+        modeladmin._move_selected(request, queryset, status_to)
+
+    move.__name__ = f"move_to_{status_to.value}"
+    description = lazy(move_description, str)(status_to)
+    return admin.action(description=description, permissions=["change"])(move)
+
+
 @admin.register(Action)
 class ActionAdmin(
     ActionImportAdminMixin, SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmin
 ):
     form = ActionAdminForm
+    change_form_template = "admin/actions/action/change_form.html"
     change_list_template = "admin/actions/action/change_list.html"
     action_form = StatusActionForm
     # What people come for, in a width a 1366 px laptop shows without scrolling sideways.
@@ -146,10 +240,9 @@ class ActionAdmin(
     # One count per page, not a second scan of the whole table for the unfiltered total.
     show_full_result_count = False
     inlines = [ActionUpdateInline]
+    # One status move per target status, from the move table; then the exports.
     actions = [
-        "move_to_in_progress",
-        "move_to_at_risk",
-        "move_to_done",
+        *(status_move_action(status) for status in ActionStatus if statuses_moving_to(status)),
         "export_csv",
         "export_xlsx",
     ]
@@ -175,6 +268,67 @@ class ActionAdmin(
         ),
         (_("Source"), {"fields": ["source", "loaded_version"]}),
     ]
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_update_view),
+                name="{}_{}_progress".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A contributor, who reads the action but may not change it, gets the form for a
+        progress update on the same page."""
+        extra_context = extra_context or {}
+        action = self.get_object(request, unquote(object_id))
+        if (
+            action is not None
+            and not self.has_change_permission(request, action)
+            and Action.objects.updatable_by(request.user).contains(action)
+        ):
+            extra_context["progress_form"] = ProgressUpdateForm(
+                initial={"progress": action.progress}
+            )
+            extra_context["progress_url"] = reverse(
+                "admin:actions_action_progress", args=[action.pk]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def progress_update_view(self, request, object_id):
+        """POST: a progress update through the progress service; back to the action with
+        what was added, or with the reason it was refused."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        action = self.get_object(request, unquote(object_id))
+        if action is None:
+            raise Http404
+        back = HttpResponseRedirect(reverse("admin:actions_action_change", args=[action.pk]))
+        form = ProgressUpdateForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(request, " ".join(errors), messages.ERROR)
+            return back
+        try:
+            action_add_update(
+                action=action,
+                user=request.user,
+                progress=form.cleaned_data["progress"],
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["loaded_version"],
+            )
+        except (*REFUSALS, PermissionDenied) as exc:
+            self.message_user(request, refusal_text(exc), messages.ERROR)
+            return back
+        self.message_user(
+            request,
+            _("Your progress update to “%(action)s” was added.") % {"action": action.title},
+            messages.SUCCESS,
+        )
+        return back
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         """A provincial editor picks owners among their own parties and regions inside their
@@ -211,11 +365,6 @@ class ActionAdmin(
     def owner_name(self, action):
         return cut(action.owner.name, "cut-name")
 
-    def get_export_queryset(self, request, queryset):
-        return queryset.select_related("agreement__theme", "owner", "region").prefetch_related(
-            Prefetch("contributors", Party.objects.order_by("code"))
-        )
-
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, action):
         return status_label(action.status)
@@ -235,11 +384,15 @@ class ActionAdmin(
         return format_html('<strong class="overdue">{}</strong>', _("overdue"))
 
     def get_fieldsets(self, request, obj=None):
-        """Read-only visitors see the record, not the (empty) inputs for a status move."""
+        """Read-only visitors see the record, not the (empty) inputs for a status move; a new
+        action starts as planned, so its form has no status move either."""
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or self.has_change_permission(request, obj):
+        if obj is None:
+            write_only = {"new_status", "status_note"}
+        elif self.has_change_permission(request, obj):
             return fieldsets
-        write_only = {"new_status", "status_note", "loaded_version"}
+        else:
+            write_only = {"new_status", "status_note", "loaded_version"}
 
         def keep(fields):
             kept = []
@@ -293,18 +446,35 @@ class ActionAdmin(
             )
         return super().response_add(request, obj, post_url_continue)
 
+    def get_actions(self, request):
+        """The status moves offered: to each status that some status on the list may move to
+        (ACTION_STATUS_MOVES). A list filtered on statuses offers only their moves."""
+        actions = super().get_actions(request)
+        shown = set(request.GET.get("status", "").split(",")) & set(ActionStatus.values)
+        for status in ActionStatus:
+            sources = set(statuses_moving_to(status))
+            if shown and not sources & shown:
+                actions.pop(f"move_to_{status.value}", None)
+        return actions
+
     def _move_selected(self, request, queryset, to):
-        """Move each selected action through the status service; report per row what moved
-        and what was refused, and why."""
+        """Move each selected action through the status service; report per row (by its
+        title, as the list shows it) what moved and what was refused, and why."""
         note = request.POST.get("note", "")
+        label = ActionStatus(to).label
         moved, refused = [], []
         for action in queryset.order_by("pk"):
+            title = f"“{action.title}”"
+            if action.status == to:
+                refused.append(
+                    _("%(action)s is “%(to)s” already.") % {"action": title, "to": label}
+                )
+                continue
             try:
                 action_add_update(action=action, status=to, user=request.user, note=note)
-                moved.append(str(action))
-            except (ValidationError, PermissionDenied, StaleVersionError) as exc:
-                refused.append(f"{action}: {refusal_text(exc)}")
-        label = ActionStatus(to).label
+                moved.append(title)
+            except (*REFUSALS, PermissionDenied) as exc:
+                refused.append(f"{title}: {refusal_text(exc)}")
         if moved:
             self.message_user(
                 request,
@@ -315,35 +485,29 @@ class ActionAdmin(
         for line in refused:
             self.message_user(request, _("Not moved: %(line)s") % {"line": line}, messages.ERROR)
 
-    @admin.action(description=_("Move to “in progress”"), permissions=["change"])
-    def move_to_in_progress(self, request, queryset):
-        self._move_selected(request, queryset, ActionStatus.IN_PROGRESS)
-
-    @admin.action(description=_("Move to “at risk” (with a note)"), permissions=["change"])
-    def move_to_at_risk(self, request, queryset):
-        self._move_selected(request, queryset, ActionStatus.AT_RISK)
-
-    @admin.action(description=_("Move to “done”"), permissions=["change"])
-    def move_to_done(self, request, queryset):
-        self._move_selected(request, queryset, ActionStatus.DONE)
-
 
 OPEN_STATUSES = [s for s in ActionStatus.values if s not in CLOSED_STATUSES]
 
 
-def my_agenda(request):
-    """The landing page's panels. An editor (or viewer) of a province or ROM sees their
-    parties' actions and what applies to their province(s); the ministry, and anyone without
-    a party of their own, sees what applies per agenda region. Each count links to the list
-    filtered with the API's parameters, so the numbers are the list's."""
+def my_agenda(request, reference):
+    """The landing page's panels on the reference day (config.clock). An editor (or viewer) of
+    a province or ROM sees their parties' actions and what applies to their province(s); the
+    ministry, and anyone without a party of their own, sees what applies per agenda region.
+    Each count links to the list filtered with the API's parameters, so the numbers are the
+    list's: the admin's list for today, the review list on that day for an earlier one."""
     scope = scope_for(request.user)
-    visible = Action.objects.visible_to(request.user)
+    if reference.is_today:
+        visible = Action.objects.visible_to(request.user)
+    else:
+        visible = on_day(Action, reference.day, request.user)
     party_ids = scope.editor_party_ids or scope.party_ids
     panels = []
     if party_ids and not scope.edits_everything:
         for party in Party.objects.filter(pk__in=party_ids).order_by("name"):
             title = _("Actions of %(party)s") % {"party": party.name}
-            panels.append(agenda_panel(title, {"owner": party.code}, visible.filter(owner=party)))
+            panels.append(
+                agenda_panel(title, {"owner": party.code}, visible.filter(owner=party), reference)
+            )
         areas = Region.objects.filter(
             kind=RegionKind.PROVINCE, pk__in=Region.objects.filter(parties__in=party_ids)
         ).order_by("name")
@@ -353,17 +517,22 @@ def my_agenda(request):
         areas = Region.objects.filter(kind=RegionKind.AGENDA_REGION).order_by("name")
     for region in areas:
         title = _("Applies to %(region)s") % {"region": region.name}
-        panels.append(agenda_panel(title, {"applies_to": region.code}, visible.applies_to(region)))
+        applies = visible.filter(pk__in=Action.objects.applies_to(region).values("pk"))
+        panels.append(agenda_panel(title, {"applies_to": region.code}, applies, reference))
     return panels
 
 
-def agenda_panel(title, params, actions):
-    stalled = Action.objects.stalled().values("pk")
+def agenda_panel(title, params, actions, reference):
     counts = actions.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("pk", filter=overdue_q()),
-        at_risk=Count("pk", filter=Q(status=ActionStatus.AT_RISK)),
-        stalled=Count("pk", filter=Q(pk__in=stalled)),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("id", filter=overdue_q(reference.day)),
+        at_risk=Count("id", filter=Q(status=ActionStatus.AT_RISK)),
+        stalled=Count(
+            "id",
+            filter=stalled_q(
+                settings.STALLED_AFTER_DAYS, reference.moment, on_day=not reference.is_today
+            ),
+        ),
     )
     rows = [
         ("open", _("open"), {"status": ",".join(OPEN_STATUSES)}),
@@ -371,7 +540,11 @@ def agenda_panel(title, params, actions):
         ("at_risk", _("at risk"), {"status": ActionStatus.AT_RISK}),
         ("stalled", _("stalled"), {"stalled": "true"}),
     ]
-    changelist = reverse("admin:actions_action_changelist")
+    if reference.is_today:
+        target, day = reverse("admin:actions_action_changelist"), {}
+    else:
+        target = reverse("reviews:actions")
+        day = {"as_of": reference.as_of} if reference.as_of else {}
     return {
         "title": title,
         "rows": [
@@ -379,11 +552,8 @@ def agenda_panel(title, params, actions):
                 "key": key,
                 "label": label,
                 "count": counts[key],
-                "url": f"{changelist}?{urlencode({**params, **extra})}",
+                "url": f"{target}?{urlencode({**params, **extra, **day})}",
             }
             for key, label, extra in rows
         ],
     }
-
-
-admin.site.my_agenda = my_agenda

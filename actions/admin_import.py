@@ -12,29 +12,36 @@ django-import-export was not used: its rows are set on model instances field by 
 saved with `instance.save()`, so the status rules, the version check, the scope and the one
 history record per write (all in the services) would be bypassed or duplicated; its
 temporary storage of uploads is a local file (wrong with several app servers); and it reads
-a whole file into memory (tablib)."""
+a whole file into memory (tablib).
 
-import hashlib
+The preview and the import run as background jobs (actions.import_jobs, jobs/): the upload
+leads to the job's page with its progress bar, which leads to the preview when it is ready;
+confirming starts the import's job the same way."""
+
 from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from actions.importing import ADMIN_MAX_ROWS, MAX_BYTES, ActionImporter, ImportSource
+from actions.import_jobs import report_from_json
+from actions.importing.importer import ADMIN_MAX_ROWS
+from actions.importing.uploads import UploadQuotaExceeded, store_upload
 from actions.models import ImportUpload
+from config.spreadsheets.reading import MAX_BYTES
+from jobs import runner
+from jobs.models import Job, JobState
 
 TOKEN_SALT = "actions.import.confirm"
 PREVIEW_MAX_AGE = 60 * 60  # seconds a preview can be confirmed
-UPLOADS_KEPT = timedelta(days=1)
 ROWS_SHOWN = 500  # rows listed in the preview; the counts cover all
 
 
@@ -67,6 +74,11 @@ class ActionImportAdminMixin:
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="{}_{}_import".format(*info),
+            ),
+            path(
+                "import/job/<int:pk>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="{}_{}_import_job".format(*info),
             ),
             path(
                 "import/confirm/",
@@ -114,9 +126,13 @@ class ActionImportAdminMixin:
         if request.method == "POST":
             form = ImportUploadForm(request.POST, request.FILES)
             if form.is_valid():
-                upload = self._store(request, form.cleaned_data["file"])
-                report = self._run(request, upload, dry_run=True)
-                return self._preview(request, upload, report)
+                try:
+                    upload = self._store(request, form.cleaned_data["file"])
+                except UploadQuotaExceeded as exc:
+                    form.add_error("file", exc.message)
+                else:
+                    title = _("Import preview: %(file)s") % {"file": upload.file_name}
+                    return self._start_job(request, title, upload, dry_run=True)
         return TemplateResponse(
             request,
             self.import_template,
@@ -138,50 +154,56 @@ class ActionImportAdminMixin:
         if token.get("user") == request.user.pk:
             upload = ImportUpload.objects.filter(pk=token.get("upload"), user=request.user).first()
         if upload is None:
-            messages.error(
-                request,
-                _(
-                    "This preview has expired or is unknown; nothing was saved. "
-                    "Upload the file again."
-                ),
-            )
-            return HttpResponseRedirect(self._url("import"))
-        report = self._run(request, upload, dry_run=False, expect_digest=token["digest"])
-        if not report.committed:
-            return self._preview(request, upload, report)
-        upload.delete()
-        messages.success(
+            return self._expired_preview(request)
+        title = _("Import: %(file)s") % {"file": upload.file_name}
+        return self._start_job(request, title, upload, dry_run=False, digest=token["digest"])
+
+    def import_job_view(self, request, pk):
+        """An import job's outcome: the preview (or, after a confirmed import that could not
+        be saved, the new one), or — saved — the list with what was imported. Only for the
+        user who started it; until it is done, its page with the progress bar."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = Job.objects.filter(pk=pk, user=request.user, kind="import").first()
+        if job is None:
+            raise Http404
+        if job.state != JobState.DONE:
+            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+        result = job.result or {}
+        if result.get("message"):
+            messages.success(request, result["message"])
+            return HttpResponseRedirect(self._url("changelist"))
+        report = report_from_json(result["report"])
+        upload = ImportUpload.objects.filter(pk=result.get("upload"), user=request.user).first()
+        if upload is None:
+            return self._expired_preview(request)
+        return self._preview(request, upload, report)
+
+    def _start_job(self, request, title, upload, *, dry_run, digest=None):
+        """The preview's or the import's job on the stored upload; its page shows the progress."""
+        parameters = {"upload": upload.pk, "dry_run": dry_run}
+        if digest is not None:
+            parameters["digest"] = digest
+        job = runner.start(request.user, "import", title, parameters)
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+
+    def _expired_preview(self, request):
+        messages.error(
             request,
-            _("Imported from %(file)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.")
-            % {
-                "file": upload.file_name,
-                "new": len(report.new),
-                "changed": len(report.changed),
-                "unchanged": report.unchanged,
-            },
+            _("This preview has expired or is unknown; nothing was saved. Upload the file again."),
         )
-        return HttpResponseRedirect(self._url("changelist"))
+        return HttpResponseRedirect(self._url("import"))
 
     def _store(self, request, uploaded):
-        ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOADS_KEPT).delete()
+        """The upload kept for its confirmation, within the user's quota (UploadQuotaExceeded
+        otherwise); their uploads whose preview can no longer be confirmed are deleted."""
         content = b"".join(uploaded.chunks())
-        return ImportUpload.objects.create(
-            user=request.user,
-            file_name=uploaded.name[:255],
-            content=content,
-            sha256=hashlib.sha256(content).hexdigest(),
-        )
-
-    def _run(self, request, upload, *, dry_run, expect_digest=None):
-        source = ImportSource.from_bytes(upload.file_name, bytes(upload.content))
-        importer = ActionImporter(
+        return store_upload(
             request.user,
-            max_rows=ADMIN_MAX_ROWS,
-            too_many_rows_hint=_(
-                "Larger files are imported on the command line: manage.py import_actions."
-            ),
+            uploaded.name,
+            content,
+            usable_for=timedelta(seconds=PREVIEW_MAX_AGE),
         )
-        return importer.run(source, dry_run=dry_run, expect_digest=expect_digest)
 
     def _preview(self, request, upload, report):
         token = None

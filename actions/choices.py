@@ -29,6 +29,19 @@ def move_needs_note(status_from, status_to):
     return status_to in STATUSES_NEEDING_NOTE or status_from in CLOSED_STATUSES
 
 
+def allowed_moves(status_from):
+    """The statuses an action in `status_from` may move to, in the order of ActionStatus:
+    what forms offer, so that nobody is offered a move the status service refuses."""
+    targets = ACTION_STATUS_MOVES[ActionStatus(status_from)]
+    return [status for status in ActionStatus if status in targets]
+
+
+def statuses_moving_to(status_to):
+    """The statuses from which an action may move to `status_to`, in the order of
+    ActionStatus."""
+    return [status for status, targets in ACTION_STATUS_MOVES.items() if status_to in targets]
+
+
 def move_refusal(status_from, status_to, note):
     """Why a move is refused, as {field: message}, or None when it is allowed. The status
     service enforces it; forms call it too, to show the refusal next to the field."""

@@ -16,11 +16,15 @@ from config.filters import (
     RegistryOrderingFilter,
     SearchFilter,
     StrictBooleanFilter,
+    by_code,
+    by_id,
 )
 from regions.models import Region
 
 
 class ActionFilterSet(RegistryFilterSet):
+    id = by_id()
+    code = by_code()
     agreement = CodeListFilter(
         field_name="agreement",
         queryset=Agreement.objects.all(),

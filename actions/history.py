@@ -11,11 +11,10 @@ FilterSets run on it unchanged, so `?as_of=` takes every filter the live list ta
   subqueries (`pk__in=Action.objects.applies_to(…)`) are answered on the live tables, with
   `pk` read as the row's own id.
 
-Loaded fixture rows have one "created" record dated at their `created_at`, so the history
-starts where the records did: before that day a row did not exist yet.
+Loaded fixture rows have their history replayed from the dated states of the fixtures
+(`fixtures/07_dated_states.json`, regions/management/commands/loaddata.py): each record
+was created, and changed, on the days the sources give.
 """
-
-import datetime
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -26,13 +25,7 @@ from actions.querysets import overdue_q, stalled_q
 from agenda.choices import AgreementStatus
 from agenda.models import Agreement
 from agenda.scope import scope_for
-
-
-def end_of_day(day):
-    """The first moment after `day`, in the registry's time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min)) + (
-        datetime.timedelta(days=1)
-    )
+from config.clock import end_of_day
 
 
 class StateOnDay(HistoricalQuerySet):
@@ -111,11 +104,17 @@ def on_day(model, day, user=None):
     """The rows of `model` as they stood at the end of `day`, as historical records; only
     what `user` may see when a user is given."""
     history = model.history.model
-    base = (
-        model.history.filter(history_date__lt=end_of_day(day))
-        .latest_of_each()
-        .exclude(history_type="-")
+    recorded = model.history.filter(history_date__lt=end_of_day(day))
+    # The latest record of each row by then: no later one (at the same moment: one written
+    # after it; simple-history's `latest_of_each` keeps both of two records of one moment).
+    later = recorded.filter(id=models.OuterRef("id")).filter(
+        models.Q(history_date__gt=models.OuterRef("history_date"))
+        | models.Q(
+            history_date=models.OuterRef("history_date"),
+            history_id__gt=models.OuterRef("history_id"),
+        )
     )
+    base = recorded.filter(~models.Exists(later)).exclude(history_type="-")
     state = StateOnDay(model=history, query=base.query.chain(), using=base.db)
     state.day = day
     state.live_model = model

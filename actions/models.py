@@ -2,13 +2,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actions.choices import CLOSED_STATUSES, ActionStatus
 from actions.querysets import WORK_ORDER, ActionQuerySet
 from config.clock import today
-from config.models import TimeStampedModel, validate_code
+from config.models import CaseInsensitiveCodeMixin, TimeStampedModel, validate_code
 
 
 def overdue_on(due_date, status, day):
@@ -17,7 +18,7 @@ def overdue_on(due_date, status, day):
     return bool(due_date and due_date < day and status not in CLOSED_STATUSES)
 
 
-class Action(TimeStampedModel):
+class Action(CaseInsensitiveCodeMixin, TimeStampedModel):
     """A concrete action (actie) under an agreement, with an accountable owner (eigenaar) and
     contributing parties: the agenda's two-way traffic. Status moves only through
     `actions.services` (`action_update`, `action_add_update`)."""
@@ -109,10 +110,15 @@ class Action(TimeStampedModel):
             # (PostgreSQL's ascending index keeps NULLs last, as the order wants; SQLite
             # allows no NULLS LAST in an index definition.)
             models.Index(WORK_ORDER[0], "due_date", "id", name="actions_action_work_order"),
+            # Codes are keys in any letter case (`code__iexact`, the generated codes' look-up):
+            # an index lookup, not a scan of every action per new action.
+            models.Index(Upper("code"), name="actions_action_code_upper"),
         ]
 
     def __str__(self):
-        return self.code or self.title
+        # People know an action by its title (the list shows titles); its code is a key for
+        # machines and files. Django's messages, headings and breadcrumbs read this.
+        return self.title
 
     def natural_key(self):
         return (self.code,)
@@ -160,7 +166,10 @@ class ActionUpdate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.action}: {self.status_from} → {self.status_to}"
+        # The labels people read ("gepland → in uitvoering"), never the stored codes.
+        if self.status_from == self.status_to:
+            return f"{self.action}: {self.get_status_to_display()}, {self.progress}%"
+        return f"{self.action}: {self.get_status_from_display()} → {self.get_status_to_display()}"
 
 
 class ImportUpload(TimeStampedModel):

@@ -1,28 +1,19 @@
 """Scope and region questions for actions. An action's own region counts, else its agreement's."""
 
-import datetime
 from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from actions.choices import CLOSED_STATUSES
 from agenda.choices import AgreementScope, AgreementStatus
 from agenda.models import Agreement
-from agenda.scope import scope_for
+from agenda.scope import join_names, scope_for
 from config.clock import today as agenda_today
 from regions.models import Region
-
-
-def data_clock():
-    """Now, or the end of the snapshot's day when the data is a snapshot."""
-    if not settings.AGENDA_SNAPSHOT_DATE:
-        return timezone.now()
-    day = datetime.date.fromisoformat(settings.AGENDA_SNAPSHOT_DATE)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
-
 
 # Open work first, the earliest due first (no due date last), then the closed; ties by id.
 WORK_ORDER = [
@@ -48,11 +39,12 @@ def overdue_q(today=None, prefix=""):
 
 def stalled_q(days=None, now=None, *, on_day=False):
     """Stalled, as a condition: open, and neither changed nor given a progress-log entry in the
-    `days` days before `now`. Written on `id` and `updated_at`, so that it answers on the live
-    table and on the recorded history alike; `on_day` judges the state of a past moment, so
-    log entries after `now` do not count either."""
+    `days` days before `now` (the live state: now; a past state: the end of its reference day,
+    config.clock). Written on `id` and `updated_at`, so that it answers on the live table and
+    on the recorded history alike; `on_day` judges the state of a past moment, so log entries
+    after `now` do not count either."""
     days = settings.STALLED_AFTER_DAYS if days is None else days
-    now = now or data_clock()
+    now = now or timezone.now()
     since = now - timedelta(days=days)
     log = apps.get_model("actions", "ActionUpdate").objects.filter(
         action_id=models.OuterRef("id"), created_at__gte=since
@@ -77,8 +69,8 @@ class ActionQuerySet(models.QuerySet):
 
     def stalled(self, days=None, now=None):
         """Open actions without a progress-log entry (or any change) in the last `days` days
-        (STALLED_AFTER_DAYS). The clock is the data's date when the data is a snapshot
-        (AGENDA_SNAPSHOT_DATE): an agenda frozen in 2016 did not stall because time passed."""
+        (STALLED_AFTER_DAYS) before `now`: the live state, judged now. A past day's state is
+        judged on that day (actions.history)."""
         return self.filter(stalled_q(days, now))
 
     def not_stalled(self, days=None, now=None):
@@ -140,6 +132,29 @@ class ActionQuerySet(models.QuerySet):
                 agreement__in=Agreement.objects.inside_area(area).values("pk"),
             )
         )
+
+    def why_not_editable(self, user, action):
+        """`editable_by`'s answer in words, for an editor who may not change `action`: whose
+        action it is and where, what the editor changes instead, and — for a contributor —
+        that they may add progress updates."""
+        scope = scope_for(user)
+        if action.region_id:
+            where = action.region.name
+        elif action.agreement.scope == AgreementScope.GENERIC:
+            where = _("a national agreement")
+        else:
+            where = join_names(
+                action.agreement.regions.order_by("name").values_list("name", flat=True)
+            )
+        parts = [
+            _("This action belongs to %(owner)s (%(where)s).")
+            % {"owner": action.owner.name, "where": where},
+            _("You change the actions of %(parties)s and the actions in %(area)s.")
+            % {"parties": scope.editor_party_names(), "area": scope.working_area_names()},
+        ]
+        if self.model.objects.updatable_by(user).contains(action):
+            parts.append(_("As a contributor you may add a progress update (progress and a note)."))
+        return " ".join(str(part) for part in parts)
 
     def updatable_by(self, user):
         """Actions the user may add progress updates to: those they may change, and those

@@ -5,8 +5,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q, Sum
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format, number_format
@@ -16,8 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action
 from actions.querysets import overdue_q
-from agenda.api.serializers import AgreementSerializer
-from agenda.choices import AgreementScope, FundingKind
+from agenda.choices import AgreementScope, FundingKind, ReviewStatus
 from agenda.filters import (
     AgreementFilterSet,
     AgreementScopeListFilter,
@@ -56,17 +57,25 @@ from agenda.services import (
     agreement_delete,
     agreement_update,
     api_token_create,
+    ensure_decision_fits,
+    review_decision_delete,
+    review_decision_save,
 )
+from agenda.sheet import AGREEMENT_SHEET
 from config.admin_base import (
+    CheckedInitialMixin,
     RegistryAdmin,
+    RegistryTabularInline,
     ScopedAdminMixin,
     SpreadsheetExportAdminMixin,
+    TableDatesMixin,
     VersionedAdminForm,
 )
+from config.refusals import REFUSALS, refusal_text
 from regions.models import Region
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(RegistryTabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["party", "user"]
@@ -119,7 +128,7 @@ class ThemeAdmin(RegistryAdmin):
     autocomplete_fields = ["parent"]
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(RegistryTabularInline):
     model = AgreementParty
     extra = 0
     autocomplete_fields = ["party"]
@@ -155,7 +164,7 @@ class BudgetLineForm(forms.ModelForm):
         fields = list(BUDGET_LINE_FIELDS)
 
 
-class BudgetLineInline(admin.TabularInline):
+class BudgetLineInline(RegistryTabularInline):
     model = BudgetLine
     form = BudgetLineForm
     extra = 0
@@ -177,7 +186,7 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
     form = AgreementAdminForm
     ordering = ["code"]  # explicit: the counts' GROUP BY drops the default ordering
     actions = ["export_csv", "export_xlsx"]
-    export_serializer_class = AgreementSerializer
+    sheet_layout = AGREEMENT_SHEET
     list_display = [
         "code",
         "title_cut",
@@ -256,7 +265,7 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
         url = reverse("admin:actions_action_changelist")
         query = urlencode({"agreement": agreement.code, "overdue": "true"})
         return format_html(
-            '<a href="{}?{}" style="color:#ba2121">{}</a>', url, query, agreement.overdue_total
+            '<a href="{}?{}" class="overdue-count">{}</a>', url, query, agreement.overdue_total
         )
 
     @admin.display(description=_("superseded by"))
@@ -324,14 +333,13 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
 
     @admin.display(description=_("agreed on"), ordering="agreed_on")
     def agreed(self, agreement):
-        return date_format(agreement.agreed_on, "d-m-Y") if agreement.agreed_on else "—"
+        return date_format(agreement.agreed_on, "SHORT_DATE_FORMAT") if agreement.agreed_on else "—"
 
     @admin.display(description=_("theme"), ordering="theme__name")
     def theme_name(self, agreement):
+        """The theme's name (people know themes by name, not by code), whole on hover."""
         return format_html(
-            '<span class="cut cut-name" title="{0}">{1}</span>',
-            agreement.theme.name,
-            agreement.theme.code,
+            '<span class="cut cut-name" title="{0}">{0}</span>', agreement.theme.name
         )
 
     def save_model(self, request, obj, form, change):
@@ -369,10 +377,47 @@ class AgreementAdmin(SpreadsheetExportAdminMixin, ScopedAdminMixin, RegistryAdmi
         agreement_delete(agreement=obj, user=request.user)
 
 
-class ReviewDecisionInline(admin.TabularInline):
+class ReviewDecisionForm(VersionedAdminForm):
+    """A decision of a planned review: refused here, at its field, when it does not fit the
+    agreement (the rule the review page and the hold apply, `ensure_decision_fits`) or when
+    someone saved the decision since it was loaded (VersionedAdminForm)."""
+
+    class Meta:
+        model = ReviewDecision
+        fields = ["agreement", "decision", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        agreement, decision = cleaned.get("agreement"), cleaned.get("decision")
+        if agreement is not None and decision and not cleaned.get("DELETE"):
+            try:
+                ensure_decision_fits(decision, agreement)
+            except ValidationError as exc:
+                self.add_error("decision", exc.message_dict["decision"])
+        return cleaned
+
+
+class ReviewDecisionInline(RegistryTabularInline):
+    """The decisions of a planned review; a held review's are what it decided (read-only)."""
+
     model = ReviewDecision
+    form = ReviewDecisionForm
     extra = 0
     autocomplete_fields = ["agreement"]
+
+    def _open(self, request, obj):
+        return scope_for(request.user).prepares_reviews and (
+            obj is None or obj.status == ReviewStatus.PLANNED
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._open(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._open(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._open(request, obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Review)
@@ -386,8 +431,70 @@ class ReviewAdmin(RegistryAdmin):
     # A review is held (status, snapshot, decisions applied) by the review pages' service only.
     readonly_fields = ["status"]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Beside the record: its page on /reviews/, where it is prepared and held."""
+        review = self.get_object(request, object_id)  # None for an id that names none
+        extra_context = {
+            **(extra_context or {}),
+            "pages_link": {
+                "url": reverse("reviews:review", args=[review.pk]) if review else None,
+                "label": _("Open on the review pages"),
+            },
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
-class GoalMeasurementInline(admin.TabularInline):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except REFUSALS as exc:  # refused under the lock (a race): rolled back, said why
+            self.message_user(
+                request,
+                _("Nothing was changed: %(reason)s") % {"reason": refusal_text(exc)},
+                level="error",
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_formset(self, request, form, formset, change):
+        """Decisions go through the review's service (scope, rule, version), as on the page."""
+        if formset.model is not ReviewDecision:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            if formset._should_delete_form(row):
+                if row.instance.pk:
+                    review_decision_delete(
+                        decision=row.instance,
+                        user=request.user,
+                        expected_version=row.cleaned_data.get("loaded_version"),
+                    )
+                    formset.deleted_objects.append(row.instance)
+            elif row.has_changed() and row.cleaned_data:
+                self._save_decision(request, form.instance, row, formset)
+        return None
+
+    @staticmethod
+    def _save_decision(request, review, row, formset):
+        data = row.cleaned_data
+        stored = ReviewDecision.objects.filter(pk=row.instance.pk).first()
+        expected = data.get("loaded_version") if stored else 0
+        if stored is not None and stored.agreement_id != data["agreement"].pk:
+            review_decision_delete(decision=stored, user=request.user, expected_version=expected)
+            expected = 0
+        saved = review_decision_save(
+            review=review,
+            agreement=data["agreement"],
+            user=request.user,
+            decision=data["decision"],
+            note=data.get("note", ""),
+            expected_version=expected,
+        )
+        if stored is None:
+            formset.new_objects.append(saved)
+        else:
+            formset.changed_objects.append((saved, row.changed_data))
+
+
+class GoalMeasurementInline(RegistryTabularInline):
     model = GoalMeasurement
     extra = 0
 
@@ -406,12 +513,12 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class RegistryUserAdmin(UserAdmin):
+class RegistryUserAdmin(CheckedInitialMixin, UserAdmin):
     inlines = [MembershipInline]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(CheckedInitialMixin, TableDatesMixin, admin.ModelAdmin):
     """Tokens are made here (superusers) or with `manage.py create_api_token`; the key is shown
     once, on the page after saving, and never again. A token cannot be changed, only deleted
     (revoked)."""

@@ -7,5 +7,6 @@ class AgendaConfig(AppConfig):
     verbose_name = _("Agenda")
 
     def ready(self):
-        # Registers the list's row builder (config/api/rows.py) for the API, admin and exports.
-        import agenda.api.rows  # noqa: F401
+        from config.api import feedlog
+
+        feedlog.connect()

@@ -55,3 +55,20 @@ class ReviewDecisionKind(models.TextChoices):
     COMPLETE = "complete", _("complete")
     STOP = "stop", _("stop")
     NEW = "new", _("new")
+
+
+# Which decision fits which situation: the agreement's status when the review decides on it.
+# The one table of the rule (agenda.services.ensure_decision_fits): the admin, the review
+# pages and holding the review all ask it.
+DECISIONS_FITTING = {
+    ReviewDecisionKind.CONTINUE: frozenset({AgreementStatus.ACTIVE}),
+    ReviewDecisionKind.ADJUST: frozenset({AgreementStatus.ACTIVE}),
+    ReviewDecisionKind.COMPLETE: frozenset({AgreementStatus.ACTIVE}),
+    ReviewDecisionKind.STOP: frozenset({AgreementStatus.DRAFT, AgreementStatus.ACTIVE}),
+    ReviewDecisionKind.NEW: frozenset({AgreementStatus.DRAFT}),  # adopted at the review
+}
+
+
+def decisions_fitting(status):
+    """The decisions that fit an agreement with this status, in the choices' order."""
+    return [kind for kind in ReviewDecisionKind if status in DECISIONS_FITTING[kind]]

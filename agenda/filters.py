@@ -3,6 +3,7 @@
 import datetime
 
 import django_filters
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agenda.choices import (
@@ -22,6 +23,8 @@ from config.filters import (
     RegistryFilterSet,
     RegistryOrderingFilter,
     SearchFilter,
+    by_code,
+    by_id,
 )
 from regions.choices import RegionKind
 from regions.models import Region
@@ -37,6 +40,7 @@ APPLIES_TO_HELP = (
 
 
 class PartyFilterSet(RegistryFilterSet):
+    code = by_code()
     kind = ChoiceListFilter(choices=PartyKind.choices, label=_("kind"), help_text="Kinds.")
     region = CodeListFilter(
         queryset=Region.objects.all(),
@@ -59,18 +63,24 @@ class PartyFilterSet(RegistryFilterSet):
 
 
 class ThemeFilterSet(RegistryFilterSet):
+    code = by_code()
+
     class Meta:
         model = Theme
         fields = []
 
 
 class ReviewFilterSet(RegistryFilterSet):
+    id = by_id()
+
     class Meta:
         model = Review
         fields = []
 
 
 class GoalFilterSet(RegistryFilterSet):
+    code = by_code()
+
     class Meta:
         model = Goal
         fields = []
@@ -93,6 +103,7 @@ def filter_themes(queryset, path, themes):
 
 
 class AgreementFilterSet(RegistryFilterSet):
+    code = by_code()
     theme = CodeListFilter(
         queryset=Theme.objects.all(),
         method="filter_theme",
@@ -206,7 +217,10 @@ def updated_since_lookups():
     ]
     for review in Review.objects.filter(status=ReviewStatus.HELD).order_by("-date")[:5]:
         choices.append(
-            (review.date.isoformat(), _("since the review of %(date)s") % {"date": review.date})
+            (
+                review.date.isoformat(),
+                _("since the review of %(date)s") % {"date": date_format(review.date)},
+            )
         )
     return choices
 

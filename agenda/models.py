@@ -352,6 +352,8 @@ class ReviewDecision(TimeStampedModel):
     )
     decision = models.CharField(_("decision"), max_length=10, choices=ReviewDecisionKind)
     note = models.TextField(_("note"), blank=True)
+    # Goes up with every change: the admin and the review page refuse saving over a newer one.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = NaturalKeyManager("review__date", "agreement__code")
     history = HistoricalRecords()
@@ -474,3 +476,42 @@ class ApiToken(TimeStampedModel):
         return now < self.expires_at and constant_time_compare(
             self.password_stamp, self.stamp_for(self.user)
         )
+
+
+class CurrentTransaction(models.Func):
+    """The writing transaction's id on PostgreSQL (`pg_current_xact_id()`), 0 elsewhere: the
+    `changes/` feed orders and settles its entries by it (config/api/changes.py)."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "0", []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+
+class FeedEntry(models.Model):
+    """One line of the `changes/` feed, written in the transaction of the change it
+    announces (config/api/feedlog.py): this record (`type`, `key`) may have changed. Whether
+    a reader is told `created`/`changed` or `deleted` is decided when the feed is read, by
+    whether the reader can see the record then; `public` says whether readers who see no
+    drafts may hear of it at all (the record was, or became, public around this change)."""
+
+    id = models.BigAutoField(primary_key=True)
+    txid = models.BigIntegerField(db_default=CurrentTransaction(), editable=False)
+    at = models.DateTimeField()
+    type = models.CharField(max_length=20)
+    key = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
+    kind = models.CharField(max_length=1)  # "+", "~" or "-", as in the history
+    public = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["txid", "id"], name="feed_entry_position"),
+            models.Index(fields=["at"], name="feed_entry_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.key} {self.kind}"

@@ -3,9 +3,10 @@ place for each rule. `visible_to(user)` and `editable_by(user)` answer the admin
 the pages and the import alike (DESIGN.md, "Who may do what")."""
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from agenda.choices import AgreementPartyRole, AgreementScope, AgreementStatus
-from agenda.scope import scope_for
+from agenda.scope import join_names, scope_for
 from config.models import CodeQuerySet
 from regions.models import Region
 
@@ -72,3 +73,21 @@ class AgreementQuerySet(CodeQuerySet):
             models.Q(pk__in=objects.led_by(scope.editor_party_ids).values("pk"))
             | models.Q(pk__in=objects.inside_area(scope.working_area()).values("pk"))
         )
+
+    def why_not_editable(self, user, agreement):
+        """`editable_by`'s answer in words, for an editor who may not change `agreement`."""
+        scope = scope_for(user)
+        if agreement.scope == AgreementScope.GENERIC:
+            return _(
+                "This is a national (generic) agreement: only the ministry's editors change it. "
+                "You may add actions to it for %(parties)s."
+            ) % {"parties": scope.editor_party_names()}
+        regions = agreement.regions.order_by("name").values_list("name", flat=True)
+        return _(
+            "This agreement applies to %(regions)s. You change regional agreements inside "
+            "%(area)s and agreements led by %(parties)s."
+        ) % {
+            "regions": join_names(regions),
+            "area": scope.working_area_names(),
+            "parties": scope.editor_party_names(),
+        }

@@ -8,6 +8,7 @@ all ask this module; the services enforce it."""
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
@@ -50,33 +51,70 @@ class UserScope:
         ).values("pk")
 
     def check_party_links(self, field, parties):
-        """Refuse linking (or unlinking) parties that are not the user's own."""
+        """Refuse linking (or unlinking) parties that are not the user's own; the refusal
+        names them as people know them (by name, not by code)."""
         if self.edits_everything:
             return
         foreign = sorted(
-            p.code for p in parties if p is not None and p.pk not in self.editor_party_ids
+            str(p.name) for p in parties if p is not None and p.pk not in self.editor_party_ids
         )
         if foreign or any(p is None for p in parties):
             raise OutOfScope(
-                _("You can only link your own parties here; not: %(codes)s.")
-                % {"codes": ", ".join(foreign) or "—"},
+                _("You can only link your own parties (%(own)s) here; not: %(others)s.")
+                % {"own": self.editor_party_names(), "others": "; ".join(foreign) or "—"},
                 field=field,
             )
 
-    def check_regions(self, field, regions):
-        """Refuse setting (or removing) regions outside the user's working area."""
+    def check_regions(self, field, regions, *, inside_ids=None):
+        """Refuse setting (or removing) regions outside the user's working area, by name.
+        `inside_ids`: the ids of the regions among them that lie inside the working area,
+        when the caller read them already (a batch); else the database is asked."""
         if self.edits_everything or not regions:
             return
-        outside = Region.objects.filter(pk__in=[r.pk for r in regions]).exclude(
-            pk__in=self.working_area()
-        )
-        codes = sorted(outside.values_list("code", flat=True))
-        if codes:
+        if inside_ids is not None:
+            names = sorted(str(r.name) for r in regions if r.pk not in inside_ids)
+        else:
+            outside = Region.objects.filter(pk__in=[r.pk for r in regions]).exclude(
+                pk__in=self.working_area()
+            )
+            names = sorted(outside.values_list("name", flat=True))
+        if names:
             raise OutOfScope(
-                _("You can only set regions inside your working area; outside it: %(codes)s.")
-                % {"codes": ", ".join(codes)},
+                _(
+                    "You can only set regions inside your working area (%(area)s); "
+                    "outside it: %(names)s."
+                )
+                % {"area": self.working_area_names(), "names": "; ".join(names)},
                 field=field,
             )
+
+    def editor_party_names(self):
+        """The names of the parties the user edits for, as one phrase."""
+        parties = apps.get_model("agenda", "Party").objects.filter(pk__in=self.editor_party_ids)
+        return join_names(parties.order_by("name").values_list("name", flat=True))
+
+    def working_area_names(self):
+        """The regions the user's editor parties work in (their working area's roots)."""
+        roots = Region.objects.filter(parties__in=self.editor_party_ids).distinct()
+        return join_names(roots.order_by("name").values_list("name", flat=True))
+
+    @property
+    def prepares_reviews(self):
+        """Records a review's decisions and holds it: the ministry's editors."""
+        return self.edits_everything
+
+    def why_not_preparing_reviews(self):
+        """Why this user reads a review's decisions but does not record them, in words."""
+        if self.prepares_reviews:
+            return None
+        return _(
+            "Only the ministry's editors record the decisions of a review and hold it; you can "
+            "read them. Propose a decision to the ministry (your contact at EZ)."
+        )
+
+    def check_prepares_reviews(self):
+        if not self.prepares_reviews:
+            raise OutOfScope(self.why_not_preparing_reviews())
 
     def check_ministry_only(self, field, label):
         if not self.edits_everything:
@@ -118,11 +156,49 @@ def may_change(user, instance):
     return type(instance).objects.editable_by(user).contains(instance)
 
 
-def ensure_editable(user, instance):
-    if not may_change(user, instance):
-        raise OutOfScope(
-            _("This %(model)s is outside your scope.") % {"model": instance._meta.verbose_name}
+def read_only_reason(user, instance):
+    """Why `user` may read `instance` but not change it, in words: whose record it is, what
+    the user changes instead, and what else they may do (a contributor adds progress). The
+    model's queryset says it beside its `editable_by` (`why_not_editable`); other records
+    are the ministry's."""
+    scope = scope_for(user)
+    if not scope.editor_party_ids and not scope.edits_everything:
+        return _(
+            "You have read-only access: your membership is as a viewer. To change records you "
+            "need an editor's membership; a ministry administrator gives it."
         )
+    explain = getattr(type(instance).objects, "why_not_editable", None)
+    if explain is not None:
+        return explain(user, instance)
+    return _("Only the ministry's editors change %(what)s; you can read them.") % {
+        "what": instance._meta.verbose_name_plural
+    }
+
+
+def ensure_editable(user, instance, *, after_write=False):
+    """Refuse a write to a row the user may not change (saying why), or — `after_write` —
+    a write that would take the row out of what they may change."""
+    if may_change(user, instance):
+        return
+    if after_write:
+        raise outside_after_write(instance)
+    raise OutOfScope(read_only_reason(user, instance))
+
+
+def outside_after_write(instance):
+    """The refusal of a write that would take the row out of what the writer may change."""
+    return OutOfScope(
+        _("With this change the %(model)s would lie outside what you may change.")
+        % {"model": instance._meta.verbose_name}
+    )
+
+
+def join_names(names):
+    """“A, B and C”: names as a sentence lists them."""
+    names = [str(name) for name in names]
+    if len(names) <= 1:
+        return "".join(names) or "—"
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def author_shown_to(user, author):

@@ -13,10 +13,18 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agenda.choices import AgreementPartyRole, AgreementScope, FundingKind
-from agenda.models import Agreement, AgreementParty, ApiToken, BudgetLine
-from agenda.scope import ensure_editable, scope_for
-from config.concurrency import lock_for_write
+from agenda.choices import (
+    DECISIONS_FITTING,
+    AgreementPartyRole,
+    AgreementScope,
+    FundingKind,
+    ReviewDecisionKind,
+    ReviewStatus,
+    decisions_fitting,
+)
+from agenda.models import Agreement, AgreementParty, ApiToken, BudgetLine, Review, ReviewDecision
+from agenda.scope import ensure_editable, join_names, scope_for
+from config.concurrency import StaleVersionError, lock_for_write
 from config.history import record_in_bulk
 from config.services import (
     apply_changes,
@@ -178,7 +186,7 @@ def agreement_create(*, user, regions=(), parties=(), budget_lines=(), **fields)
         agreement.save_without_historical_record()
     _write_related(agreement, plan, user)
     save_new_record(agreement, user, m2m={"regions": plan.regions or []})
-    ensure_editable(user, agreement)
+    ensure_editable(user, agreement, after_write=True)
     return agreement
 
 
@@ -205,7 +213,7 @@ def agreement_update(
     _validate(locked, plan)
     _write_related(locked, plan, user)
     save_new_version(locked, user, m2m={"regions": plan.regions} if plan.regions else None)
-    ensure_editable(user, locked)
+    ensure_editable(user, locked, after_write=True)
     if SHOWN_WITH_ACTIONS.intersection(changed) or plan.regions is not None:
         _touch_actions(locked, user)
     return locked
@@ -265,3 +273,87 @@ def api_token_create(*, user, name: str = "") -> tuple[ApiToken, str]:
     token.full_clean()
     token.save()
     return token, key
+
+
+# Review decisions ------------------------------------------------------------------------
+
+
+def ensure_decision_fits(decision, agreement):
+    """Refuse a decision that does not fit the agreement as it stands (DECISIONS_FITTING):
+    the one rule for the admin, the review page and holding the review."""
+    if agreement.status in DECISIONS_FITTING.get(decision, ()):
+        return
+    fitting = [str(ReviewDecisionKind(kind).label) for kind in decisions_fitting(agreement.status)]
+    if fitting:
+        advice = _("For it, choose %(fitting)s.") % {"fitting": join_names(fitting)}
+    else:
+        advice = _("A review decides nothing more about it.")
+    raise ValidationError(
+        {
+            "decision": _("“%(decision)s” does not fit %(code)s, which is %(status)s. %(advice)s")
+            % {
+                "decision": ReviewDecisionKind(decision).label
+                if decision in ReviewDecisionKind.values
+                else decision,
+                "code": agreement.code,
+                "status": agreement.get_status_display(),
+                "advice": advice,
+            }
+        }
+    )
+
+
+def ensure_review_open(review):
+    if review.status != ReviewStatus.PLANNED:
+        raise ValidationError(_("This review has been held; its decisions can no longer change."))
+
+
+def _ensure_unchanged(current, expected_version):
+    """The decision is as the user read it: version `expected_version` (0: none yet)."""
+    if expected_version is None or int(expected_version) == (current.version if current else 0):
+        return
+    if current is not None:
+        raise StaleVersionError(current)
+    raise ValidationError(
+        _("This decision was removed by someone else — reload the page; nothing was saved.")
+    )
+
+
+@transaction.atomic
+def review_decision_save(
+    *, review, agreement, user, decision, note="", expected_version=None
+) -> ReviewDecision:
+    """Record (or change) what a planned review decides about one agreement. Refused unless
+    the user prepares reviews, the review is still planned, the decision fits the agreement
+    (`ensure_decision_fits`) and — `expected_version`, 0 for a new one — nobody saved the
+    decision since the user read it."""
+    scope_for(user).check_prepares_reviews()
+    locked_review = Review.objects.select_for_update().get(pk=review.pk)
+    ensure_review_open(locked_review)
+    agreement = Agreement.objects.visible_to(user).get(pk=agreement.pk)
+    current = (
+        ReviewDecision.objects.select_for_update()
+        .filter(review=locked_review, agreement=agreement)
+        .first()
+    )
+    _ensure_unchanged(current, expected_version)
+    ensure_decision_fits(decision, agreement)
+    if current is None:
+        current = ReviewDecision(review=locked_review, agreement=agreement)
+    elif (current.decision, current.note) == (decision, note):
+        return current
+    else:
+        current.version += 1
+    current.decision, current.note = decision, note
+    current.full_clean()
+    save_as(current, user)
+    return current
+
+
+@transaction.atomic
+def review_decision_delete(*, decision, user, expected_version=None):
+    """Remove a decision of a planned review (same rights and version check as saving)."""
+    scope_for(user).check_prepares_reviews()
+    ensure_review_open(Review.objects.select_for_update().get(pk=decision.review_id))
+    locked = lock_for_write(ReviewDecision.objects.all(), decision.pk, expected_version)
+    delete_as(locked, user)

@@ -32,7 +32,7 @@ def import_file(rows, progress=None):
 
     from openpyxl import load_workbook
 
-    from actions.importing import ACTION_SHEET
+    from actions.sheet import ACTION_SHEET
     from config.spreadsheets.writing import serialized_rows, sheet_workbook_file
 
     ids = Action.objects.order_by("id").values_list("id", flat=True)[:rows]
@@ -75,7 +75,8 @@ def import_worker(path, dry_run):
     from django.contrib.auth import get_user_model
     from django.utils import translation
 
-    from actions.importing import ActionImporter, ImportSource
+    from actions.importing.importer import ActionImporter
+    from config.spreadsheets.reading import ImportSource
 
     translation.activate("nl")
     user = get_user_model().objects.get(username="bench")

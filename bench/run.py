@@ -47,6 +47,7 @@ ENV = {
     "EXPORT_MAX_ROWS": "100000000",
     "EXPORT_XLSX_MAX_ROWS": "100000000",
     "GUNICORN_TIMEOUT": "900",
+    "DATABASE_STATEMENT_TIMEOUT": "0",
 }
 CASES = [
     ("actions page_size=100", "/api/v1/actions/?page_size=100"),

@@ -18,31 +18,41 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.core.exceptions import (
+    BadRequest,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import models, transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from agenda.scope import OutOfScope, may_change, scope_for
-from config.api.root import snapshot_date
-from config.concurrency import StaleVersionError
+from agenda.scope import may_change, read_only_reason, scope_for
+from config.clock import reference_day_panel
+from config.forms import ReferenceDayForm
 from config.history import history_entries, readable_entries
+from config.refusals import REFUSALS, refusal_errors, refusal_text, stale_text
 from config.spreadsheets.writing import (
     EXPORTERS,
-    SheetLayout,
     csv_separator,
     export_file_name,
-    export_refusal,
+    gated_export,
     serialized_rows,
     sheet_response,
+    tracked,
 )
 
 
@@ -66,55 +76,28 @@ class RegistryAdminSite(admin.AdminSite):
     # The app list beside every page costs a laptop a third of its width.
     enable_nav_sidebar = False
 
-    # The landing page's panels ("Mijn agenda"): set by the actions app, which knows them.
-    my_agenda = None
-
     def has_permission(self, request):
         user = request.user
         return user.is_active and (user.is_staff or scope_for(user).is_member)
 
     def index(self, request, extra_context=None):
+        """The landing page, on the reference day the user chose (`?as_of=`), else the
+        installation's (config.clock)."""
+        form = ReferenceDayForm(request.GET)
+        reference = form.reference()
         extra_context = {
             **(extra_context or {}),
-            "my_agenda": self.my_agenda(request) if self.my_agenda else None,
-            "snapshot": settings.AGENDA_SNAPSHOT_DATE,
-            "snapshot_date": snapshot_date(),
+            "my_agenda": import_string(settings.ADMIN_LANDING_PANELS)(request, reference),
+            "reference_panel": reference_day_panel(reference),
+            "reference_day_errors": form.errors.get("as_of", []),
         }
         return super().index(request, extra_context)
-
-
-def refusal_text(exc):
-    """A refusal as one line of text (for messages about several rows)."""
-    if isinstance(exc, StaleVersionError):
-        return stale_text(exc.instance)
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
-
-
-def stale_text(instance):
-    last = instance.history.select_related("history_user").first()
-    if last is None:
-        return str(StaleVersionError(instance))
-    return _("Changed by %(user)s at %(when)s — reload the page; nothing was saved.") % {
-        "user": last.history_user or "?",
-        "when": timezone.localtime(last.history_date).strftime("%d-%m-%Y %H:%M"),
-    }
 
 
 def add_refusal_to_form(form, exc):
     """Put a service's refusal where the editor sees it: at the field it names, else on top
     of the form (with the field's name in front)."""
-    if isinstance(exc, StaleVersionError):
-        form.add_error(None, stale_text(exc.instance))
-        return
-    if isinstance(exc, OutOfScope):
-        errors = {exc.field: [exc.message]}
-    elif hasattr(exc, "error_dict"):
-        errors = exc.message_dict
-    else:
-        errors = {None: exc.messages if hasattr(exc, "messages") else [str(exc)]}
-    for name, messages in errors.items():
+    for name, messages in refusal_errors(exc).items():
         name = getattr(form, "refusal_fields", {}).get(name, name)
         if name in form.fields:
             form.add_error(name, messages)
@@ -149,13 +132,41 @@ class VersionedAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         loaded = cleaned.get("loaded_version")
-        if self.instance.pk and loaded is not None:
-            current = type(self.instance).objects.get(pk=self.instance.pk)
-            if current.version != loaded:
+        # (A form over a newer version has changed: its loaded version is not the current.)
+        if self.instance.pk and loaded is not None and self.has_changed():
+            current = type(self.instance)._default_manager.filter(pk=self.instance.pk).first()
+            if current is not None and current.version != loaded:  # deleted: the service says
                 raise ValidationError(stale_text(current), code="stale")
         if self.service_refusal is not None:
             add_refusal_to_form(self, self.service_refusal)
         return cleaned
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """A tabular inline names each column once, in its header; an input read on its own (by a
+    screen reader) needs a name of its own: its column's label and its row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = _("new row") if index is None else _("row %(number)s") % {"number": index + 1}
+        for name, field in form.fields.items():
+            # The widget that draws the input: a link field's wrapper shares its attrs with
+            # every other form's copy, the widget inside it has the form's own.
+            widget = getattr(field.widget, "widget", field.widget)
+            if not widget.is_hidden:
+                label = capfirst(str(field.label or name))
+                widget.attrs = {**widget.attrs, "aria-label": f"{label} ({row})"}
+
+
+class RegistryTabularInline(admin.TabularInline):
+    """The registry's inlines: inputs with names of their own, and no add, change or delete
+    icons beside link fields for those who may not use them."""
+
+    formset = LabelledInlineFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return without_related_icons(formfield, request)
 
 
 class RegistryActionForm(ActionForm):
@@ -164,7 +175,74 @@ class RegistryActionForm(ActionForm):
     action = forms.ChoiceField(label=_("With the selected:"))
 
 
-class RegistryAdmin(SimpleHistoryAdmin):
+def table_date_column(model, name):
+    """A date (or date and time) field of a list as tables show dates, 08-06-2016
+    (SHORT_DATE_FORMAT), not as text does; anything else as it is."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    if not isinstance(field, models.DateField):
+        return name
+    with_time = isinstance(field, models.DateTimeField)
+
+    def column(obj):
+        value = getattr(obj, name)
+        if value is None:
+            return "—"
+        if with_time:
+            return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return date_format(value, "SHORT_DATE_FORMAT")
+
+    column.__name__ = name  # keeps the column's CSS class (column-<name>) and its sorting
+    return admin.display(description=field.verbose_name, ordering=name)(column)
+
+
+class TableDatesMixin:
+    """Lists are tables: their dates read 08-06-2016, the one rule (config/formats)."""
+
+    def get_list_display(self, request):
+        return [table_date_column(self.model, name) for name in super().get_list_display(request)]
+
+
+class CheckedInitialMixin:
+    """An add form prefilled from the address (`?agreement=12`, as the admin's own links do):
+    a reference no row can have (`?agreement=abc`, a number beyond 64 bits) is a 400 naming
+    the parameter, not a server error when the form looks it up."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for name, value in initial.items():
+            if not _reference_can_exist(self.model, name, value):
+                raise BadRequest(
+                    _("“%(name)s” in the address is not a valid value.") % {"name": name}
+                )
+        return initial
+
+
+def _reference_can_exist(model, name, value):
+    """Whether `value` (one or a list, as Django reads a `?name=`) could be the key of a row
+    the relation `name` refers to; anything but a relation is the form's business."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return True
+    if not ((field.is_relation and field.concrete) or field.many_to_many):
+        return True
+    target = field.target_field
+    try:
+        for item in value if isinstance(value, list) else [value]:
+            key = target.to_python(item)
+            if isinstance(key, int) and not -(2**63) <= key < 2**63:
+                return False
+            if isinstance(key, str) and "\x00" in key:
+                return False
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return True
+
+
+class RegistryAdmin(CheckedInitialMixin, TableDatesMixin, SimpleHistoryAdmin):
     action_form = RegistryActionForm
     change_form_template = "admin/registry/change_form.html"
     history_entries_shown = 15
@@ -173,7 +251,7 @@ class RegistryAdmin(SimpleHistoryAdmin):
     def action_checkbox(self, obj):
         """Django's row checkbox, written directly: rendering a CheckboxInput through the
         form templates for each of 100 rows was a fifth of the action list's time."""
-        label = format_html(_("Select this object for an action - {}"), str(obj))
+        label = format_html(_("Select “{}”"), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             helpers.ACTION_CHECKBOX_NAME,
@@ -194,7 +272,24 @@ class RegistryAdmin(SimpleHistoryAdmin):
         if obj is not None:
             entries = history_entries(obj, reader=request.user)[: self.history_entries_shown]
             extra_context["recorded_changes"] = readable_entries(obj, entries)
+            if not self.has_change_permission(request, obj):
+                # A read-only page says why, and what the reader may do instead.
+                extra_context["read_only_reason"] = read_only_reason(request.user, obj)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Beside a link field, Django offers to add, change and delete the linked record.
+        Only for ministry editors: the linked record (another party, a national agreement) is
+        seldom one that others may change, and an icon that leads to a refusal misleads."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if (
+            isinstance(widget, RelatedFieldWidgetWrapper)
+            and not scope_for(request.user).edits_everything
+        ):
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = False
+        return formfield
 
     def _ensure_history_visible(self, request, object_id):
         """History of what the user may see; members also read the history of deleted
@@ -250,6 +345,19 @@ class RegistryAdmin(SimpleHistoryAdmin):
         return True
 
 
+def without_related_icons(formfield, request):
+    """Beside a link field, Django offers to add, change and delete the linked record: only
+    for ministry editors. For others the linked record (another party, a national agreement)
+    is seldom one they may change, and an icon that leads to a refusal misleads."""
+    widget = getattr(formfield, "widget", None)
+    if (
+        isinstance(widget, RelatedFieldWidgetWrapper)
+        and not scope_for(request.user).edits_everything
+    ):
+        widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+    return formfield
+
+
 def active_filters(request, changelist):
     """The filters in use, each with the link that removes it (search included)."""
     chips = []
@@ -296,7 +404,7 @@ class ScopedAdminMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, OutOfScope, StaleVersionError) as exc:
+        except REFUSALS as exc:
             # Refused by a service inside the view's transaction (rolled back): show the form
             # again, as submitted, with the refusal at its field. Django's own permission
             # checks (a plain PermissionDenied) stay a 403.
@@ -308,7 +416,7 @@ class ScopedAdminMixin:
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
-        except (ValidationError, OutOfScope, StaleVersionError) as exc:
+        except REFUSALS as exc:
             self.message_user(request, refusal_text(exc), level="error")
             return HttpResponseRedirect(request.get_full_path())
 
@@ -320,7 +428,7 @@ class ScopedAdminMixin:
         try:
             with transaction.atomic():
                 return super().changelist_view(request, extra_context)
-        except (ValidationError, OutOfScope, StaleVersionError) as exc:
+        except REFUSALS as exc:
             self.message_user(
                 request,
                 _("Nothing was changed: %(reason)s") % {"reason": refusal_text(exc)},
@@ -349,18 +457,14 @@ def _described(changelist):
 
 
 class SpreadsheetExportAdminMixin:
-    """Exports for people in Excel (config.spreadsheets.writing, the sheet dialect): buttons above
-    the list export the whole filtered list (the list's filters, search and order, every page) as
-    `acties-2026-11-29.xlsx` or `.csv`; the "Export" admin actions export the selected rows. The
-    columns are the API's (`sheet_layout`), under headers in the user's language with labels beside
-    the codes."""
+    """Exports for people in Excel (config.spreadsheets.writing, the sheet dialect): buttons
+    above the list export the whole filtered list (the list's filters, search and order,
+    every page) as `acties-2026-11-29.xlsx` or `.csv`; the "Export" admin actions export the
+    selected rows. The columns are the API's (`sheet_layout`), under headers in the user's
+    language with labels beside the codes."""
 
-    sheet_layout = None
-    export_serializer_class = None  # without a layout: the serializer's fields, as they come
+    sheet_layout = None  # config.spreadsheets.writing.SheetLayout
     change_list_template = "admin/registry/change_list.html"
-
-    def get_sheet_layout(self):
-        return self.sheet_layout or SheetLayout(self.export_serializer_class, self.model)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -372,10 +476,6 @@ class SpreadsheetExportAdminMixin:
             ),
             *super().get_urls(),
         ]
-
-    def get_export_queryset(self, request, queryset):
-        """The rows as the export serializer reads them (a hook for select_related)."""
-        return queryset
 
     def export_view(self, request, kind):
         if kind not in EXPORTERS:
@@ -396,27 +496,43 @@ class SpreadsheetExportAdminMixin:
         except IncorrectLookupParameters:
             return back
         queryset = changelist.get_queryset(request)
-        return self._export(request, queryset, kind, _described(changelist), separator) or back
+        return (
+            self._export(
+                request, queryset, kind, _described(changelist), separator, deferrable=True
+            )
+            or back
+        )
 
-    def _export(self, request, queryset, kind, described="", separator=None):
+    def _export(self, request, queryset, kind, described="", separator=None, *, deferrable=False):
         """The download, or None (with a message) when the list is longer than the limit:
-        counted before any row is written, so a long list is refused, never cut off."""
-        refusal = export_refusal(request.user, kind, queryset.count())
+        counted before any row is written, so a long list is refused, never cut off. A
+        long list asked for by its URL is offered as a job (settings.EXPORT_GATE); an export
+        made now holds one of the export slots."""
+        count = queryset.count()
+        title = capfirst(str(self.model._meta.verbose_name_plural))
+        layout = self.sheet_layout
+        rows = serialized_rows(
+            layout.serializer_class, queryset, {"request": request}, row_builder=layout.row_builder
+        )
+        refusal, response = gated_export(
+            request,
+            count,
+            lambda: sheet_response(
+                layout,
+                tracked(request, rows, count),
+                kind,
+                separator=separator or csv_separator(request),
+                filename=export_file_name(self.model),
+                title=title,
+                described=described,
+                user=request.user,
+            ),
+            kind=kind,
+            offer=f"{title} ({kind.upper()})" if deferrable else None,
+        )
         if refusal:
             self.message_user(request, refusal, level="error")
-            return None
-        layout = self.get_sheet_layout()
-        queryset = self.get_export_queryset(request, queryset)
-        rows = serialized_rows(layout.serializer_class, queryset, {"request": request})
-        return sheet_response(
-            layout,
-            rows,
-            kind,
-            separator=separator or csv_separator(request),
-            filename=export_file_name(self.model),
-            title=capfirst(str(self.model._meta.verbose_name_plural)),
-            described=described,
-        )
+        return response
 
     @admin.action(description=_("Export the selected rows to CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

@@ -18,8 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import CSVWidget
 from drf_spectacular.drainage import set_override
 
+from config.models import CODE_CHARACTERS, validate_code
+
 MAX_LIST_ITEMS = 100
-CODE_SCHEMA = {"type": "string", "maxLength": 60}
+CODE_SCHEMA = {"type": "string", "maxLength": 60, "pattern": f"^[{CODE_CHARACTERS}]+$"}
 
 
 class CommaListWidget(forms.TextInput):
@@ -85,6 +87,79 @@ class CodeListField(forms.CharField):
                 params={"codes": ", ".join(unknown[:10])},
             )
         return list({obj.pk: obj for obj in found.values()}.values())
+
+
+class KeyListField(forms.CharField):
+    """`A,B,C` (codes) or `1,2,3` (ids): the keys of the rows to fetch in one request, at most
+    MAX_LIST_ITEMS. Keys that match no row are no error: a copy asks for rows that may be
+    gone since."""
+
+    widget = CommaListWidget
+
+    def __init__(self, *, integers=False, **kwargs):
+        self.integers = integers
+        kwargs.setdefault("max_length", 8000)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        keys = split_list(value)
+        if self.integers:
+            wrong = [k for k in keys if not (k.isascii() and k.isdigit() and len(k) <= 18)]
+        else:
+            # Outside a code's alphabet no row can have it (config.models.validate_code).
+            wrong = [k for k in keys if len(k) > 60 or not validate_code.regex.match(k)]
+        if wrong:
+            raise forms.ValidationError(
+                _("Not a key: %(keys)s.") if not self.integers else _("Not an id: %(keys)s."),
+                code="invalid",
+                params={"keys": ", ".join(wrong[:10])},
+            )
+        return [int(k) for k in keys] if self.integers else keys or None
+
+
+class KeyListFilter(django_filters.Filter):
+    """Fetch many by key in one request (`?code=A,B,C`, `?id=1,2,3`), codes in any case."""
+
+    field_class = KeyListField
+
+    def __init__(self, *args, integers=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra["integers"] = integers
+        items = {"type": "integer", "minimum": 0} if integers else CODE_SCHEMA
+        describe(self, {"type": "array", "items": items, "maxItems": MAX_LIST_ITEMS})
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        if self.extra["integers"]:
+            return qs.filter(**{f"{self.field_name}__in": value})
+        return qs.alias(key_upper=Upper(self.field_name)).filter(
+            key_upper__in=[key.upper() for key in value]
+        )
+
+
+def by_code(**kwargs):
+    return KeyListFilter(
+        field_name="code",
+        label=_("codes"),
+        help_text=f"Only these codes (any case), comma-separated or repeated: fetch up to "
+        f"{MAX_LIST_ITEMS} rows by key in one request. Codes that match nothing are no error.",
+        **kwargs,
+    )
+
+
+def by_id(**kwargs):
+    return KeyListFilter(
+        field_name="id",
+        integers=True,
+        label=_("ids"),
+        help_text=f"Only these ids, comma-separated or repeated: fetch up to {MAX_LIST_ITEMS} "
+        "rows by key in one request. Ids that match nothing are no error.",
+        **kwargs,
+    )
 
 
 class ChoiceListField(forms.CharField):
@@ -193,7 +268,16 @@ class TimestampField(forms.DateTimeField):
             head, _space, offset = value.strip().rpartition(" ")
             if offset[:2].isdigit() and parse_datetime(f"{head}+{offset}"):
                 value = f"{head}+{offset}"
-        return super().to_python(value)
+        try:
+            moment = super().to_python(value)
+            # In UTC here: any offset up to ±23:59 is valid ISO 8601, but PostgreSQL refuses
+            # those beyond ±15:59, and a moment near the calendar's ends may leave it in UTC
+            # (`0001-01-01T00:00:00+14:00`).
+            return moment.astimezone(datetime.UTC) if moment is not None else None
+        except OverflowError:
+            raise forms.ValidationError(
+                _("A moment between the years 1 and 9999 (in UTC)."), code="invalid"
+            ) from None
 
 
 class TimestampFilter(django_filters.Filter):
@@ -231,13 +315,9 @@ class RegistryOrderingFilter(django_filters.OrderingFilter):
         kwargs.setdefault("widget", RepeatableCSVWidget)
         super().__init__(*args, **kwargs)
         keys = list(self.param_map)
-        describe(
-            self,
-            {
-                "type": "array",
-                "items": {"type": "string", "enum": keys + [f"-{key}" for key in keys]},
-            },
-        )
+        # The items' schema: a filter of several values is an array already (drf-spectacular
+        # wraps it; comma-separated, `explode: false`).
+        describe(self, {"type": "string", "enum": keys + [f"-{key}" for key in keys]})
 
     def filter(self, qs, value):
         ordered = super().filter(qs, value)
@@ -251,7 +331,7 @@ def multiple_value_filters(filterset_class):
     """Names of the filters that take several values (and so may be repeated)."""
     if filterset_class is None:
         return set()
-    kinds = (CodeListFilter, ChoiceListFilter, django_filters.OrderingFilter)
+    kinds = (CodeListFilter, ChoiceListFilter, KeyListFilter, django_filters.OrderingFilter)
     return {name for name, f in filterset_class.base_filters.items() if isinstance(f, kinds)}
 
 

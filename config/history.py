@@ -8,6 +8,7 @@ from itertools import islice
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.dispatch import Signal
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -15,17 +16,22 @@ from rest_framework import serializers
 from simple_history.utils import get_m2m_reverse_field_name
 
 from agenda.scope import author_shown_to, published_history, scope_for
+from config.api.fields import UTCDateTimeField
 
 
 class HistoryEntrySerializer(serializers.Serializer):
     history_id = serializers.IntegerField()
-    date = serializers.DateTimeField()
+    date = UTCDateTimeField()
     type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     user = serializers.CharField(allow_null=True)
     changes = serializers.ListField(child=serializers.DictField())
 
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+# Sent with `records` after `record_in_bulk` wrote them (simple-history's own signals are
+# not sent for bulk records): the `changes/` feed announces them (config/api/feedlog.py).
+bulk_history_recorded = Signal()
 
 
 def history_entries(instance, *, reader=None):
@@ -159,6 +165,7 @@ def record_in_bulk(model, objects, *, changed, user=None, dates=None):
     records = model.history.bulk_history_create(objects, update=changed, default_user=user)
     for field in model.history.model._history_m2m_fields:
         _record_m2m(model, field, objects, records)
+    bulk_history_recorded.send(sender=model, records=records)
 
 
 def _record_m2m(model, field, objects, records):
@@ -254,7 +261,7 @@ def _readable(field, value, names):
         return str(_("yes") if value else _("no"))
     if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
         try:
-            return date_format(datetime.date.fromisoformat(str(value)), "j F Y")
+            return date_format(datetime.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
         except ValueError:
             return str(value)
     return str(value)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from psycopg.errors import QueryCanceled
 from rest_framework.throttling import BaseThrottle
 
 PERSONAL_PATHS = ("/admin/", "/reviews/")
@@ -67,6 +68,9 @@ class DatabaseErrorsMiddleware:
     Service Unavailable with `Retry-After`: JSON `{detail, code}` under /api/, a plain page
     elsewhere. Never a 500: nothing is wrong with the request, and it can be retried.
 
+    A statement that PostgreSQL cancels (DATABASE_STATEMENT_TIMEOUT) gets the same 503, which
+    says that the page took too long.
+
     A filter value in an admin list that the database cannot compare (a NUL byte on
     PostgreSQL, an integer beyond 64 bits on SQLite) fails only when the list is counted;
     it is a bad filter like any other, which Django's admin answers with the unfiltered
@@ -80,7 +84,7 @@ class DatabaseErrorsMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, OperationalError | InterfaceError):
-            return service_unavailable(request)
+            return service_unavailable(request, too_slow=statement_timed_out(exception))
         match = request.resolver_match
         if (
             isinstance(exception, DataError | OverflowError)
@@ -93,8 +97,19 @@ class DatabaseErrorsMiddleware:
         return None
 
 
-def service_unavailable(request):
-    message = _("The registry cannot reach its database just now; try again in a moment.")
+def statement_timed_out(exception):
+    """PostgreSQL cancelled a statement that ran past DATABASE_STATEMENT_TIMEOUT."""
+    return isinstance(exception.__cause__, QueryCanceled)
+
+
+def service_unavailable(request, too_slow=False):
+    if too_slow:
+        message = _(
+            "This page took the database too long just now; try again in a moment, or "
+            "narrow it down with a filter."
+        )
+    else:
+        message = _("The registry cannot reach its database just now; try again in a moment.")
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message, "code": "service_unavailable"}, status=503)
     else:

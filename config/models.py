@@ -1,5 +1,6 @@
 """Abstract model bases every app of the registry shares (no tables of their own)."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 # A code is a public key that goes into URLs, filters (`?agreement=A,B`) and spreadsheets:
 # ASCII letters, digits, "-" and "_" only. That also shuts out look-alikes (Cyrillic "А",
 # zero-width spaces, un-normalised accents), which would make two codes that read the same.
+CODE_CHARACTERS = "A-Za-z0-9_-"  # a code's alphabet: the validator's, the API schema's
 validate_code = RegexValidator(
-    r"\A[A-Za-z0-9_-]+\Z",
+    rf"\A[{CODE_CHARACTERS}]+\Z",
     message=_(
         "Use only letters A–Z, digits, “-” and “_” in a code (no spaces, accents or other signs)."
     ),
@@ -33,7 +35,28 @@ class CodeQuerySet(models.QuerySet):
         return self.get(code=code)
 
 
-class CodedModel(TimeStampedModel):
+class CaseInsensitiveCodeMixin:
+    """Codes match regardless of case everywhere (`?agreement=gen`, `/agreements/gen/`), so
+    two codes that differ only in case (`GEN`, `gen`) would be one key for two rows: refused
+    like a duplicate."""
+
+    def validate_unique(self, exclude=None):
+        super().validate_unique(exclude)
+        if self.code and "code" not in (exclude or ()):
+            others = type(self)._default_manager.filter(code__iexact=self.code)
+            if self.pk is not None:
+                others = others.exclude(pk=self.pk)
+            taken = others.values_list("code", flat=True).first()
+            if taken is not None:
+                raise ValidationError(
+                    {
+                        "code": _("The code %(code)s exists already (in other letter case).")
+                        % {"code": taken}
+                    }
+                )
+
+
+class CodedModel(CaseInsensitiveCodeMixin, TimeStampedModel):
     """A record whose public key is its `code` (regions, parties, themes, agreements, goals)."""
 
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[validate_code])

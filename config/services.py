@@ -1,10 +1,12 @@
 """What every write service shares: apply only what changed, validate, bump the version once,
 and save with the acting user recorded in the history (django-simple-history)."""
 
+import operator
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import CheckConstraint, F, Q
 from django.utils.translation import gettext as _
 
 from config.history import recorded_by_next_save
@@ -102,3 +104,88 @@ def save_new_record(instance, user, *, m2m=None):
     save_as(instance, user)
     latest = instance.history.order_by("-history_id").values("history_id")[:1]
     instance.history.filter(history_id__in=latest).update(history_type="+")
+
+
+# --- Check constraints evaluated on an instance ------------------------------------------
+
+_COMPARISONS = {
+    "exact": operator.eq,
+    "gte": operator.ge,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "lt": operator.lt,
+}
+
+
+class _NotEvaluable(Exception):
+    """A condition this evaluator does not know: the database is asked instead."""
+
+
+def constraint_errors(instance, *, exclude=()):
+    """The messages of the model's check constraints that `instance` violates, as
+    `Model.validate_constraints` gives them, without a query per constraint: the conditions
+    (comparisons, `in`, `isnull`, `F()` of the same row, and/or/not) are evaluated on the
+    instance with SQL's three-valued logic (unknown passes, as in a CHECK). A condition of
+    another kind is left to the database (`constraint.validate`). Constraints on a field in
+    `exclude` are skipped."""
+    messages = []
+    model = type(instance)
+    for constraint in model._meta.constraints:
+        if not isinstance(constraint, CheckConstraint):
+            continue
+        if exclude and set(constraint.condition.referenced_base_fields) & set(exclude):
+            continue
+        try:
+            holds = _holds(constraint.condition, instance) is not False
+        except _NotEvaluable:
+            try:
+                constraint.validate(model, instance, exclude=exclude)
+            except ValidationError as exc:
+                messages.extend(exc.messages)
+            continue
+        if not holds:
+            messages.append(constraint.get_violation_error_message())
+    return messages
+
+
+def _holds(condition, instance):
+    """True, False or None (unknown) for a Q on the instance's own fields."""
+    values = [
+        _holds(child, instance) if isinstance(child, Q) else _lookup(child, instance)
+        for child in condition.children
+    ]
+    if condition.connector == Q.AND:
+        result = False if False in values else (None if None in values else True)
+    elif condition.connector == Q.OR:
+        result = True if True in values else (None if None in values else False)
+    else:
+        raise _NotEvaluable(condition.connector)
+    if condition.negated:
+        return None if result is None else not result
+    return result
+
+
+def _lookup(child, instance):
+    lookup, expected = child
+    name, _sep, kind = lookup.partition("__")
+    kind = kind or "exact"
+    try:
+        value = getattr(instance, instance._meta.get_field(name).attname)
+    except Exception:
+        raise _NotEvaluable(lookup) from None
+    if isinstance(expected, F):
+        try:
+            expected = getattr(instance, instance._meta.get_field(expected.name).attname)
+        except Exception:
+            raise _NotEvaluable(lookup) from None
+    elif hasattr(expected, "resolve_expression"):
+        raise _NotEvaluable(lookup)
+    if kind == "isnull":
+        return (value is None) == bool(expected)
+    if value is None or expected is None:
+        return None
+    if kind == "in":
+        return value in expected
+    if kind not in _COMPARISONS:
+        raise _NotEvaluable(lookup)
+    return _COMPARISONS[kind](value, expected)

@@ -44,6 +44,12 @@ INSTALLED_APPS = [
     "agenda",
     "actions",
     "reviews",
+    # Django's task framework (the django-tasks backport of Django 6's django.tasks) and its
+    # database backend (django-tasks-db): the queue the job worker reads; before jobs, whose
+    # admin module takes the task results out of the admin.
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "config.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # RateLimit-* and API-Version on API answers; outside the next one (a 304 is free).
+    "config.api.throttling.APIHeadersMiddleware",
     # ETags for lists (from their content) and 304s for If-None-Match on every GET.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,12 +127,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file as production does: an in-memory database shares one cache between
     # connections and reports concurrent writers as locked instead of letting them wait.
     # One file per test run: two runs side by side must not share (and break) one database.
+    # (`make mutants` names one file per copy of the tree, kept between runs: --reuse-db.)
     DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"mkb-test-{os.getpid()}.sqlite3")
+        "NAME": env.str("TEST_DATABASE_FILE", default="")
+        or str(Path(tempfile.gettempdir()) / f"mkb-test-{os.getpid()}.sqlite3")
     }
+# On PostgreSQL no statement runs longer than this (milliseconds; 0: no limit): one slow page
+# cannot hold a database connection and a server thread for long. The request that hits it
+# gets a 503 page ("te veel tijd"), never a 500. gunicorn's own timeout is in gunicorn.conf.py.
+DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=20000)
+# PostgreSQL's JIT compiler is off: the review pages' grouped counts over 100,000 actions
+# ran in 0.3 s and spent 0.8 s more compiling themselves (EXPLAIN ANALYZE, BENCHMARKS.md).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT} -c jit=off"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A second connection to the same database, for a job's progress and heartbeat only: the
+# import writes its rows inside one transaction, and progress written there would be seen by
+# nobody until the end (jobs.progress). Tests point it at the default test database.
+DATABASES["jobs"] = {
+    **DATABASES["default"],
+    "CONN_MAX_AGE": 0,
+    "TEST": {"MIRROR": "default"},
+}
+if DATABASES["jobs"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has one writer: while an import holds it, progress is skipped, not waited for.
+    DATABASES["jobs"]["OPTIONS"] = {"timeout": 0.2}
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # The API's rate-limit counts (config/api/throttling.py), shared by every worker and app
+    # server: a table in the database (made by migrate, agenda 0013) unless
+    # THROTTLE_CACHE_URL (or else CACHE_URL) names a shared cache such as Redis.
+    "throttle": env.cache_url(
+        "THROTTLE_CACHE_URL",
+        default=env.str("CACHE_URL", default="") or "dbcache://registry_throttle",
+    ),
+}
 # Sessions in the database (shared by every app server on it) unless chosen otherwise, e.g.
 # SESSION_ENGINE=django.contrib.sessions.backends.cache with CACHE_URL on Redis.
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
@@ -140,6 +180,8 @@ LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
+# One date rule for every page: "8 juni 2016" in text, "08-06-2016" in tables (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -154,14 +196,30 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+# The admin's landing page ("Mijn agenda"): a function of the request and the reference day
+# (config.clock) giving its panels. The admin site (config.admin_base) lives in the project
+# package, which imports no app; the actions app knows an editor's open, late and stalled work.
+ADMIN_LANDING_PANELS = "actions.admin.my_agenda"
 
-# The shipped fixtures are the agenda as it stood at the review of 8 June 2016; pages and
-# the API root say so, and "stalled" is judged on that day. A deployment that keeps live
-# data sets it empty.
-AGENDA_SNAPSHOT_DATE = env.str("AGENDA_SNAPSHOT_DATE", default="2016-06-08")
+# The day the review pages, the landing page and the reminders show and judge this
+# installation's data on when the user chooses none (config.clock): the state of that day,
+# from the recorded history. Empty (the default): today, as a live deployment needs. The
+# demo (`make run`) sets 2016-06-08, the review the loaded agenda was recorded for.
+AGENDA_SNAPSHOT_DATE = env.str("AGENDA_SNAPSHOT_DATE", default="")
+if AGENDA_SNAPSHOT_DATE:
+    try:
+        datetime.date.fromisoformat(AGENDA_SNAPSHOT_DATE)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"AGENDA_SNAPSHOT_DATE must be a date (YYYY-MM-DD) or empty: {AGENDA_SNAPSHOT_DATE!r}"
+        ) from None
 # An open action without any change or progress-log entry for this many days counts as
 # stalled (admin, API `stalled=true`, review pages, reminders).
 STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=90)
+# The review pages' figures are cached per scope, reference day and data version
+# (reviews/cache.py): any change recomputes them. This bounds how long figures judged on
+# today are kept without a change (stalled counts back from now).
+REVIEW_CACHE_SECONDS = env.int("REVIEW_CACHE_SECONDS", default=600)
 
 # Mail (reminders): the console by default, SMTP by EMAIL_URL (e.g.
 # smtp+tls://user:password@smtp.example.nl:587).
@@ -185,7 +243,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "admin/registry/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 
 # HTTPS: secure by default when DEBUG is off (`manage.py check --deploy` is clean); serving
@@ -230,6 +288,38 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Background jobs (jobs/, Django's task framework through the django-tasks backport). The
+# default queue is the database (TASKS_BACKEND=database: `manage.py db_worker` runs the jobs;
+# `make run` starts one beside the server); TASKS_BACKEND=rq uses Redis and RQ workers (README).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env.str("RQ_REDIS_URL", default="redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be database or rq: {TASKS_BACKEND!r}")
+# A running job whose worker has not written its heartbeat for this long has stopped (killed,
+# machine gone): it is marked failed, with a retry offered. Its transaction died with it.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=600)
+# A job's result file is kept this long, for the person who started the job only.
+JOB_RESULT_HOURS = env.int("JOB_RESULT_HOURS", default=24)
+# Periodic tasks (`manage.py run_scheduler` enqueues them, the workers run them): the daily
+# reminders at this local time, the clean-up (expired files, old uploads, stale jobs) this often.
+REMINDERS_AT = env.str("REMINDERS_AT", default="07:00")
+CLEAN_UP_MINUTES = env.int("CLEAN_UP_MINUTES", default=60)
+# The connection a job's progress is written on while its work is inside a transaction.
+JOB_PROGRESS_DATABASE = "jobs"
+# Exports of at most this many rows are made in the request; longer ones (and PDF reports)
+# are prepared by a job ("Voorbereiden") and linked when ready.
+EXPORT_IMMEDIATE_MAX_ROWS = env.int("EXPORT_IMMEDIATE_MAX_ROWS", default=5000)
+# What decides how an export is made (now, holding a slot, or by a job): jobs/exports.py.
+EXPORT_GATE = "jobs.exports"
+# At most this many exports run at once, across every app server and worker (jobs.slots); one
+# more is answered 503 with Retry-After.
+EXPORT_SLOTS = env.int("EXPORT_SLOTS", default=2)
+
 # API tokens (agenda.ApiToken) live this many days; a password change ends them sooner.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 
@@ -247,16 +337,16 @@ REST_FRAMEWORK = {
         "config.api.renderers.JSONRenderer",
         "config.api.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.pagination.ContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.ContentNegotiation",
     # Timestamps in UTC with a Z and always microseconds (config.middleware activates UTC
     # for the API), so every client parses them the same way.
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.RegistryAutoSchema",
-    "EXCEPTION_HANDLER": "config.api.pagination.exception_handler",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api.throttling.SharedAnonRateThrottle",
+        "config.api.throttling.SharedUserRateThrottle",
     ],
     # How many proxies in front of the app servers append to X-Forwarded-For (the TLS proxy,
     # a load balancer): the client is the address that many hops from the right. 0 (the
@@ -276,7 +366,14 @@ SPECTACULAR_SETTINGS = {
         "The agreements and actions of the MKB samenwerkingsagenda (EZ, provinces, ROMs, "
         "topsectors), by region and theme. Codes are the public keys."
     ),
-    "VERSION": "1.0.0",
+    # Semantic versioning; every API answer says it in `API-Version` (config/api/throttling).
+    # 1.1.0: fetch many by key, RateLimit-* headers, Idempotency-Key.
+    "VERSION": "1.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.always_sent_fields_required",
+        "config.api.schema.attach_examples",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -297,9 +394,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-# Readers that walk by time (`changes/`, `?cursor=`) see a change once every transaction that
-# could still commit an earlier one has ended; without PostgreSQL's view of open
-# transactions, after this many seconds.
+# How long an `Idempotency-Key` (POST) and the answer it gave are kept (config/api/idempotency.py).
+IDEMPOTENCY_KEY_SECONDS = env.int("IDEMPOTENCY_KEY_SECONDS", default=24 * 3600)
+
+# Lists walked by time (`?cursor=`) see a change once every transaction that could still
+# commit an earlier one has ended; without PostgreSQL's view of open transactions, after this
+# many seconds. (`changes/` walks by transaction snapshot instead: config/api/changes.py.)
 CHANGES_SETTLE_SECONDS = env.int("CHANGES_SETTLE_SECONDS", default=5)
 
 # Rows one export may have (API `?format=csv|xlsx`, admin, review pages); a longer list is

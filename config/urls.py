@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from config.api.pagination import not_found as api_not_found
+from config.api.errors import not_found as api_not_found
 from config.views import healthz
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("config.api.urls")),
     re_path(r"^api/", api_not_found),
     path("reviews/", include("reviews.urls")),
+    path("jobs/", include("jobs.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -5,12 +5,14 @@ from config.filters import (
     CodeListFilter,
     FilterSetListFilter,
     RegistryFilterSet,
+    by_code,
 )
 from regions.choices import RegionKind
 from regions.models import Region
 
 
 class RegionFilterSet(RegistryFilterSet):
+    code = by_code()
     kind = ChoiceListFilter(
         choices=RegionKind.choices,
         label=_("kind"),

@@ -4,11 +4,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from agenda.scope import scope_for
+from config.admin_base import CheckedInitialMixin, TableDatesMixin
 from reviews.models import ReminderLog, SavedView
 
 
 @admin.register(SavedView)
-class SavedViewAdmin(admin.ModelAdmin):
+class SavedViewAdmin(CheckedInitialMixin, TableDatesMixin, admin.ModelAdmin):
     """Members see their own saved filters and the shared ones, and change only their own;
     superusers all of them."""
 
@@ -60,7 +61,7 @@ class SavedViewAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(CheckedInitialMixin, TableDatesMixin, admin.ModelAdmin):
     """What `send_reminders` mailed: read-only, for superusers."""
 
     list_display = ["day", "party", "overdue", "stalled", "sent_at"]

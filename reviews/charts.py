@@ -9,7 +9,7 @@ contrast with it, every bar at least 3:1 with the white page."""
 import math
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -239,7 +239,7 @@ def trend_chart(points, *, width=620, height=240):
                     f"{column_w:.1f}",
                     f"{h:.1f}",
                     fill,
-                    point.review.date.strftime("%d-%m-%Y"),
+                    date_format(point.review.date, "SHORT_DATE_FORMAT"),
                     count,
                     ActionStatus(status).label,
                 )
@@ -255,6 +255,8 @@ def trend_chart(points, *, width=620, height=240):
                         size=12,
                     )
                 )
-        label = point.review.date.strftime("%d-%m-%Y") + (" *" if point.reconstructed else "")
+        label = date_format(point.review.date, "SHORT_DATE_FORMAT") + (
+            " *" if point.reconstructed else ""
+        )
         parts.append(_text(x + column_w / 2, height - 20, label, anchor="middle", size=12))
     return _svg(width, height, _("Actions by status at each held review"), "".join(parts))

@@ -1,9 +1,10 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agenda.choices import ReviewDecisionKind, decisions_fitting
+from config.forms import ReferenceDayField, ReferenceDayForm
 from regions.choices import RegionKind
 from regions.models import Region
 from reviews.models import SavedView
@@ -19,32 +20,18 @@ class DayInput(forms.DateInput):
         return value.isoformat() if isinstance(value, datetime.date) else value
 
 
-class AsOfForm(forms.Form):
-    """`as_of`: the state at the end of that day, from the history; `page` and `page_size`
-    as the API takes them."""
+class AsOfForm(ReferenceDayForm):
+    """`as_of`: the reference day the user chose (config.clock); `page` and `page_size` as
+    the API takes them."""
 
-    as_of = forms.DateField(
-        label=_("as of"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=DayInput,
-        help_text=_("The state at the end of that day, from the recorded history."),
-        error_messages={"invalid": _("Enter a date as YYYY-MM-DD, e.g. 2016-06-08.")},
-    )
+    as_of = ReferenceDayField(widget=DayInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**9)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
-    def clean_as_of(self):
-        day = self.cleaned_data["as_of"]
-        if day and day > timezone.localdate():
-            raise forms.ValidationError(
-                _("Choose today or a day before: the future has no state yet.")
-            )
-        return day
 
-
-class ReportForm(forms.Form):
+class ReportForm(ReferenceDayForm):
     region = forms.CharField(required=False, max_length=40)
+    as_of = ReferenceDayField(widget=DayInput)
 
     def clean_region(self):
         code = self.cleaned_data["region"]
@@ -106,3 +93,32 @@ class HoldForm(forms.Form):
             }
             for decision, _suggestion in self.adjustments
         }
+
+
+class DecisionForm(forms.Form):
+    """What a planned review decides about one agreement, on the review page. The service
+    (agenda.services.review_decision_save) judges whether the decision fits; `version` is
+    the decision's version the editor read (0: none yet), so a change by someone else in
+    between is refused, never overwritten."""
+
+    decision = forms.ChoiceField(
+        label=_("decision"), choices=[("", "—"), *ReviewDecisionKind.choices], required=True
+    )
+    note = forms.CharField(
+        label=_("rationale"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def __init__(self, *args, agreement, current=None, **kwargs):
+        self.agreement, self.current = agreement, current
+        kwargs.setdefault("prefix", f"a{agreement.pk}")
+        if current is not None:
+            initial = {"decision": current.decision, "note": current.note}
+            kwargs.setdefault("initial", {**initial, "version": current.version})
+        else:
+            kwargs.setdefault("initial", {"version": 0})
+        super().__init__(*args, **kwargs)
+
+    def fitting(self):
+        """The decisions that fit the agreement as it stands, as words."""
+        return [ReviewDecisionKind(kind).label for kind in decisions_fitting(self.agreement.status)]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.models import TimeStampedModel, choices_constraint
 from reviews.choices import SavedViewList
+from reviews.querysets import SavedViewQuerySet
 
 
 class SavedView(TimeStampedModel):
@@ -31,6 +32,8 @@ class SavedView(TimeStampedModel):
         default=False,
         help_text=_("Everyone who uses the review pages sees it; otherwise only you."),
     )
+
+    objects = SavedViewQuerySet.as_manager()
 
     class Meta:
         ordering = ["list", "name", "pk"]

@@ -1,6 +1,6 @@
-"""The report as a PDF: WeasyPrint renders the same HTML with the print stylesheet. It reads
-only the registry's own static files (no network): anything else it is pointed at is
-refused."""
+"""The report as a PDF: WeasyPrint renders the same HTML with the print stylesheet, as a
+tagged PDF/UA-1 document (accessible: structure, language, title). It reads only the
+registry's own static files (no network): anything else it is pointed at is refused."""
 
 from pathlib import Path
 
@@ -39,6 +39,10 @@ def pdf_response(html, name):
             )
 
     document = HTML(string=html, base_url="file:///", url_fetcher=StaticOnly())
-    response = HttpResponse(document.write_pdf(), content_type="application/pdf")
+    # Tagged PDF/UA-1: headings, tables and reading order for screen readers; the language
+    # and title come from the page's <html lang> and <title>.
+    response = HttpResponse(
+        document.write_pdf(pdf_variant="pdf/ua-1"), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response

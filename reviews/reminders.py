@@ -1,11 +1,12 @@
 """Who gets reminded of what (`send_reminders`): each party with editors, the open actions it
-owns that are overdue or stalled today. A fixed number of queries whatever the number of
-parties and actions."""
+owns that are overdue or stalled on the reference day (config.clock: today in a live
+deployment). A fixed number of queries whatever the number of parties and actions."""
 
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from actions.history import on_day
 from actions.models import Action
 from agenda.choices import MembershipRole
 from agenda.models import Membership, Party
@@ -19,7 +20,7 @@ class Reminder:
     stalled: list = field(default_factory=list)
 
 
-def due_reminders(today):
+def due_reminders(reference):
     editors = (
         Membership.objects.filter(
             role=MembershipRole.EDITOR, user__is_active=True, user__email__gt=""
@@ -32,9 +33,11 @@ def due_reminders(today):
         reminder = reminders.setdefault(membership.party_id, Reminder(party=membership.party))
         if membership.user.email not in reminder.recipients:
             reminder.recipients.append(membership.user.email)
-    owned = Action.objects.filter(owner_id__in=reminders).select_related("agreement")
-    for action in owned.overdue(today).order_by("due_date", "pk"):
+    actions = Action.objects.all() if reference.is_today else on_day(Action, reference.day)
+    owned = actions.filter(owner_id__in=reminders).select_related("agreement")
+    for action in owned.overdue(reference.day).order_by("due_date", "id"):
         reminders[action.owner_id].overdue.append(action)
-    for action in owned.stalled(settings.STALLED_AFTER_DAYS).order_by("updated_at", "pk"):
+    stalled = owned.stalled(settings.STALLED_AFTER_DAYS, reference.moment)
+    for action in stalled.order_by("updated_at", "id"):
         reminders[action.owner_id].stalled.append(action)
     return list(reminders.values())

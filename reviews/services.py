@@ -10,9 +10,10 @@ scope-checked, versioned and recorded in the history under the ministry editor's
 - `adjust`: a revised agreement (same theme, scope, regions and parties; a new code) starts
   on the review's day and `supersedes` the old one, which becomes `revised`; the old
   agreement's open actions continue under the revised one;
-- `new`: the agreement is adopted: a draft becomes active, agreed on the review's day.
+- `new`: the agreement is adopted: the draft becomes active, agreed on the review's day.
 
-Anything refused half-way (a decision that no longer fits the agreement, a code taken, the
+Anything refused half-way (a decision that no longer fits the agreement — the rule of
+`agenda.services.ensure_decision_fits`, as when it was recorded — a code taken, the
 user's scope) raises and leaves nothing written."""
 
 import re
@@ -20,6 +21,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actions.choices import CLOSED_STATUSES
@@ -28,15 +30,13 @@ from actions.services import action_update
 from agenda.choices import AgreementStatus, ReviewDecisionKind, ReviewStatus
 from agenda.models import Agreement, Review
 from agenda.scope import OutOfScope, scope_for
-from agenda.services import agreement_create, agreement_update
+from agenda.services import agreement_create, agreement_update, ensure_decision_fits
 from config.services import save_as
 from reviews.selectors import published, snapshot_of
 
-OPEN_AGREEMENT_STATUSES = {AgreementStatus.DRAFT, AgreementStatus.ACTIVE}
-
 
 def ensure_may_hold(user):
-    if not scope_for(user).edits_everything:
+    if not scope_for(user).prepares_reviews:
         raise OutOfScope(_("Only ministry editors hold reviews."))
 
 
@@ -55,11 +55,6 @@ def suggested_code(agreement, review):
 
 
 def _end(agreement, review, user, status):
-    if agreement.status not in OPEN_AGREEMENT_STATUSES:
-        raise ValidationError(
-            _("%(code)s is %(status)s already; it cannot end again.")
-            % {"code": agreement.code, "status": agreement.get_status_display()}
-        )
     changes = {"status": status}
     if not agreement.valid_from or agreement.valid_from <= review.date:
         changes["valid_until"] = review.date
@@ -67,11 +62,6 @@ def _end(agreement, review, user, status):
 
 
 def _revise(agreement, review, user, revision):
-    if agreement.status not in OPEN_AGREEMENT_STATUSES:
-        raise ValidationError(
-            _("%(code)s is %(status)s; only an active agreement can be adjusted.")
-            % {"code": agreement.code, "status": agreement.get_status_display()}
-        )
     code = (revision.get("code") or "").strip() or suggested_code(agreement, review)
     if Agreement.objects.filter(code=code).exists():
         raise ValidationError({"code": _("The code %(code)s is taken.") % {"code": code}})
@@ -90,7 +80,7 @@ def _revise(agreement, review, user, revision):
         else None,
         supersedes=agreement,
         source=_("Revised at the review of %(date)s (%(title)s).")
-        % {"date": review.date.strftime("%d-%m-%Y"), "title": review.title},
+        % {"date": date_format(review.date), "title": review.title},
         regions=list(agreement.regions.all()),
         parties=[(link.party, link.role) for link in agreement.party_links.select_related("party")],
     )
@@ -104,24 +94,19 @@ def _revise(agreement, review, user, revision):
 
 
 def _adopt(agreement, review, user):
-    if agreement.status == AgreementStatus.DRAFT:
-        agreement_update(
-            agreement=agreement,
-            user=user,
-            status=AgreementStatus.ACTIVE,
-            agreed_on=agreement.agreed_on or review.date,
-        )
-    elif agreement.status != AgreementStatus.ACTIVE:
-        raise ValidationError(
-            _("%(code)s is %(status)s; a new agreement must be a draft or active.")
-            % {"code": agreement.code, "status": agreement.get_status_display()}
-        )
+    agreement_update(
+        agreement=agreement,
+        user=user,
+        status=AgreementStatus.ACTIVE,
+        agreed_on=agreement.agreed_on or review.date,
+    )
 
 
 def apply_decision(decision, review, user, revision):
     """One decision through the agenda's services; returns the revised agreement, if any."""
     agreement = Agreement.objects.get(pk=decision.agreement_id)
     kind = decision.decision
+    ensure_decision_fits(kind, agreement)  # the one rule, as when the decision was recorded
     if kind == ReviewDecisionKind.COMPLETE:
         _end(agreement, review, user, AgreementStatus.FULFILLED)
     elif kind == ReviewDecisionKind.STOP:

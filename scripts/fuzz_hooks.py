@@ -1,18 +1,46 @@
 """Schemathesis hooks of scripts/fuzz (loaded through SCHEMATHESIS_HOOKS).
 
-The one narrow exclusion: a query string so long that the request line passes gunicorn's
-`limit_request_line` (4094 bytes) never reaches the application; gunicorn itself answers 414
-with an HTML page, which no schema of the application can declare. Such cases are not sent.
-Everything up to the limit is."""
+Two narrow exclusions:
+
+- a query string so long that the request line passes gunicorn's `limit_request_line` (8190
+  bytes) never reaches the application; gunicorn itself answers 414 with an HTML page, which
+  no schema of the application can declare. Every single parameter at its documented maximum
+  fits (tests/config/api/test_schema_exact.py); only several long ones at once do not. The
+  coverage phase does not pass through this hook, which is why the limit must hold for it;
+- a query value that is JSON `null`: a query string has no null, and schemathesis sends the
+  text `null`, a valid code (`?code=null` fetches the rows with that code: none), then counts
+  the 200 as "schema-violating request accepted";
+- a JSON number as a code (`?code=-1736`): sent as its text, a valid code, and counted the
+  same way.
+
+Such cases are not sent. Everything else is."""
 
 from urllib.parse import urlencode
 
 import schemathesis
 
-# The request line is `METHOD /api/v1/<path>?<query> HTTP/1.1`; keep well inside 4094.
-MAX_QUERY_BYTES = 3500
+# The request line is `METHOD /api/v1/<path>?<query> HTTP/1.1`; keep well inside 8190.
+MAX_QUERY_BYTES = 7500
+
+
+def has_null(value):
+    if isinstance(value, list | tuple):
+        return any(has_null(item) for item in value)
+    return value is None
+
+
+def has_non_text(value):
+    if isinstance(value, list | tuple):
+        return any(has_non_text(item) for item in value)
+    return not isinstance(value, str)
 
 
 @schemathesis.hook
 def filter_query(ctx, query):
-    return query is None or len(urlencode(query, doseq=True)) <= MAX_QUERY_BYTES
+    if query is None:
+        return True
+    if any(has_null(value) for value in query.values()):
+        return False
+    if "code" in query and has_non_text(query["code"]):
+        return False
+    return len(urlencode(query, doseq=True)) <= MAX_QUERY_BYTES

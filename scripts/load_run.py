@@ -230,6 +230,114 @@ print(json.dumps({'acked': len(acked), 'lost': lost, 'half': half}))
     return json.loads(out.strip().splitlines()[-1])
 
 
+def load(args, env, data, host, server, workdir):
+    """The run itself: locust against the server (with an outage if asked), then what the
+    server answers afterwards and what became of the acknowledged writes."""
+    health = {m: http(m, f"{host}/healthz")[0] for m in ("GET", "HEAD")}
+    log(
+        f"gunicorn on {host} (pid {server.pid}); "
+        f"/healthz GET {health['GET']}, HEAD {health['HEAD']}"
+    )
+    load_env = {
+        **env,
+        "LOAD_TOKEN": data["token"],
+        "LOAD_ACTION_IDS": ",".join(map(str, data["actions"])),
+        "LOAD_AGREEMENTS": ",".join(data["agreements"]),
+        "LOAD_USERS": str(args.users),
+        "LOAD_WRITES": f"{workdir}/writes.jsonl",
+        "LOAD_STATUSES": f"{workdir}/statuses.json",
+    }
+    Path(load_env["LOAD_WRITES"]).touch()
+    record = {}
+    if args.faults:
+        timer = threading.Timer(args.seconds / 3, outage, (args.outage, record))
+        timer.start()
+    log(
+        f"locust: {args.users} users, {args.seconds} s" + (" with an outage" if args.faults else "")
+    )
+    _code, prefix = locust(load_env, host, args.users, args.seconds, workdir)
+    if args.faults:
+        timer.join()
+    seen = json.loads(Path(load_env["LOAD_STATUSES"]).read_text())
+    statuses = seen["statuses"]
+    return {
+        "health": health,
+        "after": {m: http(m, f"{host}/healthz")[0] for m in ("GET", "HEAD")},
+        "api_after": http("GET", f"{host}/api/v1/actions/?page_size=1")[0],
+        "alive": server.poll() is None,
+        "writes": verify_writes(env, load_env["LOAD_WRITES"]),
+        "stats": aggregated(prefix),
+        "seen": seen,
+        "statuses": statuses,
+        "record": record,
+        "requests": sum(statuses.values()),
+        "errors": sum(n for s, n in statuses.items() if s == "0" or int(s) >= 400),
+        "unexpected": {
+            s: n for s, n in statuses.items() if (s == "0" or int(s) >= 400) and s != "503"
+        },
+    }
+
+
+def report(outcome, args):
+    stats, statuses, writes = outcome["stats"], outcome["statuses"], outcome["writes"]
+    print()
+    print(
+        f"users {args.users}, seconds {args.seconds}, requests {outcome['requests']}, "
+        f"errors {outcome['errors']}, p50 {stats['50%']} ms, p95 {stats['95%']} ms, "
+        f"statuses {dict(sorted(statuses.items()))}"
+    )
+    print(
+        f"/healthz after the run: GET {outcome['after']['GET']}, HEAD {outcome['after']['HEAD']}; "
+        f"API {outcome['api_after']}; same gunicorn alive: {outcome['alive']}"
+    )
+    print(
+        f"writes acknowledged {writes['acked']}, lost {len(writes['lost'])}, "
+        f"half-written {len(writes['half'])}"
+    )
+    if args.faults:
+        record, seen = outcome["record"], outcome["seen"]
+        server_errors = statuses.get("500", 0)
+        print(
+            f"outage {record['up'] - record['stop']:.1f} s (PostgreSQL stopped {args.outage:g} s); "
+            f"503 {statuses.get('503', 0)} (not JSON: {seen['non_json_errors'].get('503', 0)}), "
+            f"500 {server_errors}, other errors "
+            f"{sum(outcome['unexpected'].values()) - server_errors}, errors later than "
+            f"{RECOVERY_GRACE:g} s after recovery {len(late_errors(outcome))}"
+        )
+
+
+def late_errors(outcome):
+    return [
+        t for t in outcome["seen"]["error_times"] if t > outcome["record"]["up"] + RECOVERY_GRACE
+    ]
+
+
+def judged(outcome, args):
+    """What went wrong, in words; nothing when the run passed."""
+    writes, seen, unexpected = outcome["writes"], outcome["seen"], outcome["unexpected"]
+    failures = []
+    if writes["lost"] or writes["half"]:
+        failures.append(f"lost or half-written writes: {writes['lost'][:3] + writes['half'][:3]}")
+    if not writes["acked"]:
+        failures.append("no write was acknowledged")
+    answered = {*outcome["health"].values(), *outcome["after"].values(), outcome["api_after"]}
+    if answered != {200} or not outcome["alive"]:
+        failures.append("/healthz, the API or gunicorn did not answer after the run")
+    if not args.faults:
+        if outcome["errors"]:
+            failures.append(f"{outcome['errors']} errors: {unexpected or outcome['statuses']}")
+        return failures
+    if unexpected:
+        failures.append(f"errors other than 503: {unexpected}")
+    if seen["non_json_errors"]:
+        failures.append(f"errors that are not JSON: {seen['non_json_errors']}")
+    if late := late_errors(outcome):
+        failures.append(f"{len(late)} errors after recovery")
+    if not outcome["statuses"].get("503"):
+        failures.append("no 503 seen: the outage was not observed")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
@@ -259,94 +367,9 @@ def main():
         data = prepare(env, database)
         port = free_port()
         server = serve(env, port)
-        host = f"http://127.0.0.1:{port}"
-        health = {m: http(m, f"{host}/healthz")[0] for m in ("GET", "HEAD")}
-        log(
-            f"gunicorn on {host} (pid {server.pid}); "
-            f"/healthz GET {health['GET']}, HEAD {health['HEAD']}"
-        )
-        load_env = {
-            **env,
-            "LOAD_TOKEN": data["token"],
-            "LOAD_ACTION_IDS": ",".join(map(str, data["actions"])),
-            "LOAD_AGREEMENTS": ",".join(data["agreements"]),
-            "LOAD_USERS": str(args.users),
-            "LOAD_WRITES": f"{workdir}/writes.jsonl",
-            "LOAD_STATUSES": f"{workdir}/statuses.json",
-        }
-        Path(load_env["LOAD_WRITES"]).touch()
-        record = {}
-        if args.faults:
-            timer = threading.Timer(args.seconds / 3, outage, (args.outage, record))
-            timer.start()
-        log(
-            f"locust: {args.users} users, {args.seconds} s"
-            + (" with an outage" if args.faults else "")
-        )
-        _code, prefix = locust(load_env, host, args.users, args.seconds, workdir)
-        if args.faults:
-            timer.join()
-        stats = aggregated(prefix)
-        seen = json.loads(Path(load_env["LOAD_STATUSES"]).read_text())
-        statuses = seen["statuses"]
-        after = {m: http(m, f"{host}/healthz")[0] for m in ("GET", "HEAD")}
-        api_after = http("GET", f"{host}/api/v1/actions/?page_size=1")
-        alive = server.poll() is None
-        writes = verify_writes(env, load_env["LOAD_WRITES"])
-
-        requests = sum(statuses.values())
-        errors = sum(n for s, n in statuses.items() if s == "0" or int(s) >= 400)
-        unexpected = {
-            s: n for s, n in statuses.items() if (s == "0" or int(s) >= 400) and s != "503"
-        }
-        print()
-        print(
-            f"users {args.users}, seconds {args.seconds}, requests {requests}, "
-            f"errors {errors}, p50 {stats['50%']} ms, p95 {stats['95%']} ms, "
-            f"statuses {dict(sorted(statuses.items()))}"
-        )
-        print(
-            f"/healthz after the run: GET {after['GET']}, HEAD {after['HEAD']}; "
-            f"API {api_after[0]}; same gunicorn alive: {alive}"
-        )
-        print(
-            f"writes acknowledged {writes['acked']}, lost {len(writes['lost'])}, "
-            f"half-written {len(writes['half'])}"
-        )
-        failures = []
-        if writes["lost"] or writes["half"]:
-            failures.append(
-                f"lost or half-written writes: {writes['lost'][:3] + writes['half'][:3]}"
-            )
-        if not writes["acked"]:
-            failures.append("no write was acknowledged")
-        if (
-            set(health.values()) != {200}
-            or set(after.values()) != {200}
-            or api_after[0] != 200
-            or not alive
-        ):
-            failures.append("/healthz, the API or gunicorn did not answer after the run")
-        if args.faults:
-            down = record["up"] - record["stop"]
-            late = [t for t in seen["error_times"] if t > record["up"] + RECOVERY_GRACE]
-            unavailable, server_errors = statuses.get("503", 0), statuses.get("500", 0)
-            print(
-                f"outage {down:.1f} s (PostgreSQL stopped {args.outage:g} s); "
-                f"503 {unavailable} (not JSON: {seen['non_json_errors'].get('503', 0)}), "
-                f"500 {server_errors}, other errors {sum(unexpected.values()) - server_errors}, "
-                f"errors later than {RECOVERY_GRACE:g} s after recovery {len(late)}"
-            )
-            if unexpected:
-                failures.append(f"errors other than 503: {unexpected}")
-            if seen["non_json_errors"]:
-                failures.append(f"errors that are not JSON: {seen['non_json_errors']}")
-            if late:
-                failures.append(f"{len(late)} errors after recovery")
-            if not statuses.get("503"):
-                failures.append("no 503 seen: the outage was not observed")
-        elif errors:
-            failures.append(f"{errors} errors: {unexpected or statuses}")
+        outcome = load(args, env, data, f"http://127.0.0.1:{port}", server, workdir)
+        report(outcome, args)
+        failures = judged(outcome, args)
         for failure in failures:
             print(f"FAIL: {failure}")
         print("OK" if not failures else "FAILED")

@@ -3,12 +3,41 @@ import os
 import pytest
 from django.conf import settings
 from django.test.client import Client
+from django.utils import translation
 
 from tests.factories import MembershipFactory, PartyFactory, RegionFactory, UserFactory
 
 # The suite speaks plain HTTP, as `make run` does (DEBUG off would redirect it to HTTPS). Set
 # here, before any request handler or live server reads it; tests of the redirect turn it on.
 settings.SECURE_SSL_REDIRECT = False
+# The throttle's counts in this process's memory, as the default cache: the database cache a
+# deployment uses by default would add its queries to every request whose queries a test
+# counts. tests/config/api/test_sync_at_scale.py runs the database cache itself.
+settings.CACHES = {
+    **settings.CACHES,
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+    },
+}
+# Test users need no slow key stretching (also those of data sets built once per module).
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A test's own transaction holds the job rows it makes: progress is written there (tests that
+# run a worker in another process use the second connection, as production does).
+settings.JOB_PROGRESS_DATABASE = "default"
+# A streamed export holds its slot until read to the end, which tests need not do; the tests
+# of the slots set their own number.
+settings.EXPORT_SLOTS = 100
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language (Dutch). A request through the test
+    client activates its own (LocaleMiddleware) and leaves it active in the thread, so a test
+    that calls a service after another test's English request would otherwise read English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 def require_or_skip(available, reason):
@@ -20,8 +49,62 @@ def require_or_skip(available, reason):
     pytest.skip(reason)
 
 
-@pytest.fixture
-def tree(db):
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+# The slowest modules, longest first (their tests' time together, setup included: `make test
+# PYTEST_ARGS=--durations=0`). pytest-xdist hands out whole modules (--dist loadscope) in
+# collection order, alternating between the workers: started first, the long ones run beside
+# the many short ones instead of leaving one worker alone with them at the end.
+SLOW_FIRST = (
+    "tests/system/browser/test_every_page_accessible.py",
+    "tests/config/test_admin.py",
+    "tests/agenda/test_permissions.py",
+    "tests/config/api/test_hostile_input.py",
+    "tests/system/test_fixtures.py",
+    "tests/system/browser/test_week_of_a_provincial_editor.py",
+    "tests/system/test_admin_garbage.py",
+    "tests/config/api/test_read.py",
+    "tests/system/test_garbage_parameters.py",
+    "tests/config/api/test_fuzz_findings.py",
+    "tests/system/browser/test_review_browser.py",
+    "tests/actions/test_import_limits.py",
+    "tests/reviews/test_pages.py",
+    "tests/config/api/test_list_rows.py",
+    "tests/system/browser/test_admin_laptop.py",
+    "tests/actions/test_import_files.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slowest modules first (SLOW_FIRST; the rest keep their order). CI runs the suite on
+    SQLite, then on PostgreSQL with TEST_SECOND_ENGINE=on: the second pass keeps only the
+    tests whose outcome can depend on the database engine, so that every other check runs
+    once. Tests marked `engine_independent` (they start their own servers and databases) run
+    in the first pass only."""
+    rank = {path: number for number, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(SLOW_FIRST)))
+    if os.environ.get("TEST_SECOND_ENGINE") != "on":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        independent = item.get_closest_marker("engine_independent") is not None
+        (keep if uses_database and not independent else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def build_tree():
     """A small copy of the real tree: NL > LD03/LD04 > provinces > places, plus AG-ZUID."""
     nl = RegionFactory(code="NL", name="Nederland", kind="country")
     ld03 = RegionFactory(code="LD03", name="West-Nederland", kind="landsdeel", parent=nl)
@@ -50,7 +133,11 @@ def tree(db):
 
 
 @pytest.fixture
-def parties(tree):
+def tree(db):
+    return build_tree()
+
+
+def build_parties(tree):
     return {
         "EZ": PartyFactory(code="EZ", kind="ministry", regions=[tree["NL"]]),
         "PV30": PartyFactory(code="PV30", kind="province", regions=[tree["PV30"]]),
@@ -58,6 +145,11 @@ def parties(tree):
         "PV27": PartyFactory(code="PV27", kind="province", regions=[tree["PV27"]]),
         "BOM": PartyFactory(code="BOM", kind="rom", regions=[tree["PV30"]]),
     }
+
+
+@pytest.fixture
+def parties(tree):
+    return build_parties(tree)
 
 
 @pytest.fixture
@@ -83,8 +175,7 @@ def small_agenda(tree, parties):
     }
 
 
-@pytest.fixture
-def users(parties):
+def build_users(parties):
     """One user per role of the scope rule. Members are not staff: a membership is all it
     takes to use the admin."""
 
@@ -105,10 +196,38 @@ def users(parties):
     }
 
 
+@pytest.fixture
+def users(parties):
+    return build_users(parties)
+
+
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Test users need no slow key stretching."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def rows_made_by_migrations_survive_a_flush(request, django_db_blocker):
+    """A transactional test (live server, real commits) ends with a flush that also empties
+    the rows migrations made (content types, permissions); tests that follow on the same
+    worker then refer to ids that no longer exist. Put them back after such a test, and
+    forget the cached ids. Every test starts with the cache empty: an id cached inside a
+    rolled-back test (or before a flush) must not reach the next one."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker and marker.kwargs.get("transaction"))
+    )
+    if not transactional:
+        return
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    with django_db_blocker.unblock():
+        ContentType.objects.clear_cache()
+        for app_config in apps.get_app_configs():
+            create_contenttypes(app_config, verbosity=0)
+            create_permissions(app_config, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -127,11 +246,13 @@ def changes_settle_at_once(settings):
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Throttle counters live in the cache: every test starts with none."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "throttle"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "throttle"):
+        caches[alias].clear()
 
 
 @pytest.fixture
@@ -170,7 +291,9 @@ class _SchemaResponse:
         self.content_type = response.get("Content-Type", "")
         self.headers = dict(response.headers)
         text = self.content_type.startswith(("text/", "application/json"))
-        self.data = body.decode("utf-8") if text else body
+        # A file (XLSX) is a binary string in the schema: its octets as characters, which
+        # openapi-core can check against `type: string` (it refuses bytes).
+        self.data = body.decode("utf-8") if text else body.decode("latin-1")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from actions.api.serializers import ActionSerializer
 from actions.models import Action, overdue_on
-from config.api.rows import brief, builds_rows_of, formats_of
+from config.api.rows import RowBuilder, brief, formats_of
 from config.api.rows import plain as plain_value
 from config.clock import today
 
@@ -43,7 +43,6 @@ RELATED_COLUMNS = (
 )
 
 
-@builds_rows_of(ActionSerializer, Action)
 def action_rows(ids):
     """The actions with these ids, in this order, as `ActionSerializer(…).data` gives them."""
     if not ids:
@@ -89,3 +88,6 @@ def _row(values, formats, contributors, on_day):
         "created_at": plain("created_at"),
         "updated_at": plain("updated_at"),
     }
+
+
+ACTION_ROWS = RowBuilder(Action, action_rows)

@@ -5,6 +5,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from actions.api.rows import ACTION_ROWS
 from actions.api.serializers import (
     ActionSerializer,
     ActionUpdateSerializer,
@@ -24,6 +25,7 @@ class ActionViewSet(HistoryMixin, ServiceWriteMixin, RegistryViewSetMixin, views
 
     queryset = Action.objects.all()  # for the schema's id type; get_queryset scopes it
     serializer_class = ActionSerializer
+    row_builder = ACTION_ROWS
     write_serializer_class = ActionWriteSerializer
     filterset_class = ActionFilterSet
     lookup_value_regex = r"\d{1,18}"

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from agenda.api.serializers import AgreementSerializer, BudgetLineSerializer
 from agenda.models import Agreement, AgreementParty, BudgetLine
-from config.api.rows import brief, builds_rows_of, formats_of, plain
+from config.api.rows import RowBuilder, brief, formats_of, plain
 
 PLAIN_FIELDS = (
     "code",
@@ -25,7 +25,6 @@ PLAIN_FIELDS = (
 LINE_FIELDS = ("year", "amount", "funding", "source")
 
 
-@builds_rows_of(AgreementSerializer, Agreement)
 def agreement_rows(ids):
     """The agreements with these ids, in this order, as `AgreementSerializer(…).data`."""
     if not ids:
@@ -96,3 +95,6 @@ def _row(values, formats, regions, parties, lines):
         "created_at": plain(values, "created_at", formats),
         "updated_at": plain(values, "updated_at", formats),
     }
+
+
+AGREEMENT_ROWS = RowBuilder(Agreement, agreement_rows)

@@ -119,6 +119,18 @@ class AgreementPartyWriteSerializer(StrictSerializerMixin, serializers.Serialize
     party = CodeField(queryset=Party.objects.all())
     role = serializers.ChoiceField(choices=AgreementPartyRole.choices)
 
+    def validate(self, attrs):
+        # `parties` replaces the stored set, so each link is whole in a PATCH too (DRF's
+        # partial update would let a field of a nested item be left out).
+        missing = {
+            name: [self.fields[name].error_messages["required"]]
+            for name in ("party", "role")
+            if name not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
 
 class BudgetLineWriteSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     party = CodeField(queryset=Party.objects.all(), allow_null=True, required=False)

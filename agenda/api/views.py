@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from rest_framework import viewsets
 
+from agenda.api.rows import AGREEMENT_ROWS
 from agenda.api.serializers import (
     AgreementSerializer,
     AgreementWriteSerializer,
@@ -59,6 +60,7 @@ class AgreementViewSet(
     token or session and obey the scope rule."""
 
     serializer_class = AgreementSerializer
+    row_builder = AGREEMENT_ROWS
     write_serializer_class = AgreementWriteSerializer
     filterset_class = AgreementFilterSet
     lookup_field = "code"

@@ -1,7 +1,9 @@
-"""Serializer pieces shared by the API's write serializers."""
+"""Serializer pieces shared by the API's serializers."""
 
+import datetime
 from collections.abc import Mapping
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -21,6 +23,9 @@ class CodeField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+LIST_FIELDS = (serializers.ManyRelatedField, serializers.ListSerializer, serializers.ListField)
+
+
 class StrictSerializerMixin:
     """A body field the serializer does not take is refused, naming it: a typo
     (`{"progres": 50}`) must never be a silent no-op."""
@@ -33,4 +38,32 @@ class StrictSerializerMixin:
                 raise serializers.ValidationError(
                     {name: [_("Unknown field.")] for name in unknown[:20]}
                 )
+            # DRF takes any iterable where a list belongs: `"regions": {}` would be read as
+            # "no regions" and write it.
+            not_lists = sorted(
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, LIST_FIELDS)
+                and name in data
+                and not isinstance(data[name], list)
+            )
+            if not_lists:
+                raise serializers.ValidationError(
+                    {name: [_("Expected a list.")] for name in not_lists}
+                )
         return super().to_internal_value(data)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """A timestamp in UTC, whatever time zone is active when it is written: the API's format
+    ends in `Z` (settings.REST_FRAMEWORK["DATETIME_FORMAT"]), and a streamed export writes
+    its rows after the request's middleware (which makes the API speak UTC) has returned,
+    under the site's own zone (Europe/Amsterdam). Naive input is read as UTC too."""
+
+    def default_timezone(self):
+        return datetime.UTC
+
+
+def register_utc_timestamps():
+    """Every model serializer's timestamps in UTC (called once, when the apps are ready)."""
+    serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = UTCDateTimeField

@@ -1,6 +1,5 @@
-"""API settings hooks: pagination, content negotiation and the error format. Every error of
-the API is JSON `{"detail": …, "code": …}` in the request's language; a 400 adds `errors`
-(`{parameter or field: [messages]}`), naming what was wrong."""
+"""The API's pages: `page`/`page_size` and the `(at, key)` cursor walks that sync jobs
+follow (the lists' `cursor`, the `changes/` feed)."""
 
 import base64
 import binascii
@@ -8,36 +7,15 @@ import datetime
 import json
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import Q
-from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, status
-from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
-
-from agenda.scope import OutOfScope
-from config.concurrency import StaleVersionError
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = gettext_lazy("The record changed since you read it; fetch it again.")
-    default_code = "precondition_failed"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = gettext_lazy("The request body is too large.")
-    default_code = "too_large"
 
 
 class Pagination(PageNumberPagination):
@@ -160,9 +138,14 @@ def keyset_page(queryset, cursor, size, at, key):
     after = decode_cursor(cursor)
     if after is not None:
         position_at, position_key = after
-        queryset = queryset.filter(
-            Q(**{f"{at}__gt": position_at}) | Q(**{at: position_at, f"{key}__gt": position_key})
-        )
+        try:
+            queryset = queryset.filter(
+                Q(**{f"{at}__gt": position_at}) | Q(**{at: position_at, f"{key}__gt": position_key})
+            )
+        except (ValueError, TypeError):  # a code where this list is walked by id
+            raise exceptions.ValidationError(
+                {"cursor": [_("Not a cursor this API gave out.")]}
+            ) from None
     rows = list(queryset.order_by(at, key)[: size + 1])
     next_cursor = None
     if len(rows) > size:
@@ -202,128 +185,21 @@ def decode_cursor(value):
         padded = value + "=" * (-len(value) % 4)
         at, key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         at = datetime.datetime.fromisoformat(at)
-        if timezone.is_naive(at) or not isinstance(key, int | str) or isinstance(key, bool):
+        if timezone.is_naive(at) or not _cursor_key(key):
             raise ValueError
-    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python reads.
+        at = at.astimezone(datetime.UTC)
+    except (ValueError, TypeError, UnicodeError, OverflowError, binascii.Error):
         raise exceptions.ValidationError(
             {"cursor": [_("Not a cursor this API gave out.")]}
         ) from None
     return at, key
 
 
-class ContentNegotiation(DefaultContentNegotiation):
-    """An unknown `?format=` is 406 Not Acceptable (DRF answers 404), and so is a format a
-    resource does not offer (CSV and XLSX exist for lists only)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        # DRF takes an empty `?format=` for none given; the schema names the formats there are.
-        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
-            self.filter_renderers(renderers, "")
-        return super().select_renderer(request, renderers, format_suffix)
-
-    def filter_renderers(self, renderers, format):
-        matching = [r for r in renderers if r.format == format]
-        if not matching:
-            raise exceptions.NotAcceptable(
-                _("Format “%(format)s” is not offered here; use %(formats)s.")
-                % {"format": format[:20], "formats": ", ".join(r.format for r in renderers)}
-            )
-        return matching
-
-
-ERROR_CODES = {
-    400: "invalid",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    412: "precondition_failed",
-    413: "too_large",
-    415: "unsupported_media_type",
-    429: "throttled",
-}
-
-
-def exception_handler(exc, context):
-    """DRF's handler, plus: Django ValidationErrors from the services are 400s naming the
-    field, a stale version is a 412 carrying the current ETag, and a scope refusal a 403
-    naming the field. Every error body is `{"detail", "code"}` (and `errors` for a 400)."""
-    headers = {}
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
-    elif isinstance(exc, StaleVersionError):
-        exc = PreconditionFailed(str(exc))
-    elif isinstance(exc, OutOfScope):
-        body = {"detail": exc.message, "code": "out_of_scope"}
-        if exc.field:
-            body["errors"] = {exc.field: [exc.message]}
-        return Response(body, status=status.HTTP_403_FORBIDDEN)
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(*exc.args)
-    elif isinstance(exc, RequestDataTooBig):
-        # Django refuses to read a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE; left alone, that
-        # is an HTML 400 page.
-        exc = PayloadTooLarge()
-    if not isinstance(exc, exceptions.APIException):
-        return None
-    if getattr(exc, "etag", None):
-        headers["ETag"] = exc.etag  # a 412 says what is current
-    response = Response(error_body(exc), status=exc.status_code)
-    if getattr(exc, "auth_header", None):
-        response["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        response["Retry-After"] = str(int(exc.wait))
-    for name, value in headers.items():
-        response[name] = value
-    return response
-
-
-def error_body(exc):
-    if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"detail": exc.detail}
-        errors = {name: _messages(value) for name, value in errors.items()}
-        summary = "; ".join(
-            f"{name}: {' '.join(messages)}"
-            if name not in ("detail", "non_field_errors")
-            else " ".join(messages)
-            for name, messages in errors.items()
-        )
-        return {"detail": summary, "code": "invalid", "errors": errors}
-    code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
-    return {
-        "detail": str(exc.detail),
-        "code": code or ERROR_CODES.get(exc.status_code, "error"),
-    }
-
-
-def _messages(value):
-    """Flatten nested error details (lists of items, nested objects) into plain messages."""
-    if isinstance(value, dict):
-        return [f"{key}: {message}" for key, inner in value.items() for message in _messages(inner)]
-    if isinstance(value, list):
-        flat = []
-        for index, item in enumerate(value):
-            if isinstance(item, dict | list) and not isinstance(item, str):
-                flat += (
-                    [f"[{index}] {m}" for m in _messages(item)]
-                    if isinstance(item, dict)
-                    else _messages(item)
-                )
-            else:
-                flat.append(str(item))
-        return flat
-    return [str(value)]
-
-
-@csrf_exempt
-def not_found(request, *args, **kwargs):
-    """Paths under /api/ that match no endpoint: a JSON 404 like every API error. Exempt from
-    CSRF like the API's views: a DELETE with a stray cookie is a 404, not Django's HTML 403."""
-    return JsonResponse(
-        {"detail": _("No API endpoint here; see /api/v1/."), "code": "not_found"}, status=404
-    )
+def _cursor_key(key):
+    """A key a cursor can hold: an id the database can store (64 bits) or a code."""
+    if isinstance(key, bool):
+        return False
+    if isinstance(key, int):
+        return -(2**63) <= key < 2**63
+    return isinstance(key, str) and 0 < len(key) <= 200 and "\x00" not in key

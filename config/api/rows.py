@@ -2,34 +2,29 @@
 (actions/api/rows.py, agenda/api/rows.py). Building model instances and running nested
 serializers was ~40 % of a list page's time; a row builder gives the same representation
 (its values formatted by the serializer's own fields, compared byte for byte in the tests)
-from `.values()`. The API's pages and every export (API, admin, review pages) use it."""
+from `.values()`. Named where it is used: the viewset's `row_builder` (the API's pages and
+exports) and the sheet layout's `row_builder` (the admin's and review pages' exports)."""
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import islice
 
 from django.db.models import QuerySet
 
-# serializer class → (model, builder): `builder(ids)` gives those rows, in that order.
-ROW_BUILDERS = {}
 
+@dataclass(frozen=True)
+class RowBuilder:
+    """`build(ids)` gives the rows of `model` with those ids, in that order, as the
+    serializer represents them."""
 
-def builds_rows_of(serializer_class, model):
-    """Registers a row builder for `serializer_class`'s representation of `model` rows."""
+    model: type
+    build: Callable
 
-    def register(builder):
-        ROW_BUILDERS[serializer_class] = (model, builder)
-        return builder
-
-    return register
-
-
-def row_builder(serializer_class, rows):
-    """The builder for these rows, if there is one: `rows` must be a queryset of the model
-    itself (not, say, its recorded history)."""
-    model, builder = ROW_BUILDERS.get(serializer_class, (None, None))
-    if isinstance(rows, QuerySet) and rows.model is model:
-        return builder
-    return None
+    def builds(self, rows):
+        """Whether it builds these rows: a queryset of the model itself (not, say, its
+        recorded history, whose rows are other instances)."""
+        return isinstance(rows, QuerySet) and rows.model is self.model
 
 
 def rows_by_ids(builder, queryset, chunk_size):

@@ -11,11 +11,10 @@ from agenda.api.views import (
     ReviewViewSet,
     ThemeViewSet,
 )
-from agenda.models import Agreement, Goal, Party, Review, Theme
+from agenda.models import Agreement, Theme
 from config.api.changes import ChangeFeed, ChangesView
 from config.api.root import APIRootView, IntegrationGuideView, SchemaView
 from regions.api.views import RegionViewSet
-from regions.models import Region
 
 app_name = "api"
 
@@ -29,17 +28,23 @@ router.register("actions", ActionViewSet, basename="action")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("goals", GoalViewSet, basename="goal")
 
-# The sync feed covers every public resource, keyed as the API keys it.
-FEED = ChangeFeed(
+# The sync feed covers every public resource, keyed as the API keys it; what each record
+# shows of others comes from its serializer (config/api/feedlog.py), and `extra` names what a
+# method field shows: an action's `theme` is its agreement's theme's code.
+FEED = ChangeFeed.of_viewsets(
     [
-        ("region", Region, "code"),
-        ("party", Party, "code"),
-        ("theme", Theme, "code"),
-        ("agreement", Agreement, "code"),
-        ("action", Action, "id"),
-        ("review", Review, "id"),
-        ("goal", Goal, "code"),
-    ]
+        ("region", RegionViewSet),
+        ("party", PartyViewSet),
+        ("theme", ThemeViewSet),
+        ("agreement", AgreementViewSet),
+        ("action", ActionViewSet),
+        ("review", ReviewViewSet),
+        ("goal", GoalViewSet),
+    ],
+    extra=[
+        (Action, "agreement__theme", Theme, {"code"}),
+        (Action, "agreement", Agreement, {"theme"}),
+    ],
 )
 
 urlpatterns = [

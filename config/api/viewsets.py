@@ -6,7 +6,6 @@ import json
 
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -15,16 +14,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agenda.scope import ensure_editable
-from config.api.pagination import PreconditionFailed
-from config.api.rows import row_builder
+from config.api.errors import PreconditionFailed
+from config.api.idempotency import IdempotencyMixin
 from config.filters import multiple_value_filters
 from config.history import HistoryEntrySerializer, history_entries
+from config.parameters import unknown_parameters
 from config.spreadsheets.writing import (
     EXPORTERS,
     XLSX_TYPE,
     export_file_name,
-    export_refusal,
     field_kinds,
+    gated_export,
     header_for,
     serialized_rows,
 )
@@ -38,6 +38,13 @@ class ExportTooLarge(exceptions.APIException):
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "export_too_large"
+
+
+class ExportsBusy(exceptions.APIException):
+    """Every export slot is taken (settings.EXPORT_GATE): try again after Retry-After."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "exports_busy"
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -72,13 +79,17 @@ def if_match_tags(request):
     header = request.headers.get("If-Match")
     if header is None:
         return None
+    if not header.strip():  # RFC 9110: "*" or at least one entity tag
+        raise exceptions.ParseError(
+            _("If-Match is empty: send the ETag you read, or leave it out.")
+        )
     tags = {tag.strip() for tag in header.split(",") if tag.strip()}
     if "*" in tags:
         return {"*"}
     return {tag for tag in tags if tag.startswith('"') and tag.endswith('"') and len(tag) > 1}
 
 
-class RegistryViewSetMixin:
+class RegistryViewSetMixin(IdempotencyMixin):
     """Strict input, exports of lists and honest ETags, for every endpoint.
 
     - A query parameter the endpoint does not know is a 400 naming it; a parameter given
@@ -89,6 +100,9 @@ class RegistryViewSetMixin:
       from ConditionalGetMiddleware. `If-None-Match` → 304 (the middleware).
     """
 
+    # A list's rows from column values (config.api.rows.RowBuilder), for pages and exports.
+    row_builder = None
+
     def get_object(self):
         """Codes match regardless of case (`mkb-2014-mit-01` finds `MKB-2014-MIT-01`)."""
         try:
@@ -98,7 +112,10 @@ class RegistryViewSetMixin:
                 raise
             value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
             queryset = self.filter_queryset(self.get_queryset())
-            obj = get_object_or_404(queryset, code__iexact=value)
+            matches = list(queryset.filter(code__iexact=value)[:2])
+            if len(matches) != 1:  # none, or codes from before they had to differ in more
+                raise Http404 from None  # than case: no one row is meant
+            obj = matches[0]
             self.check_object_permissions(self.request, obj)
             return obj
 
@@ -120,8 +137,7 @@ class RegistryViewSetMixin:
     def check_query_parameters(self, request):
         params = request.query_params
         allowed = self.allowed_query_parameters()
-        unknown = sorted(name for name in params if name not in allowed)
-        errors = {name: [_("Unknown parameter.")] for name in unknown[:20]}
+        errors = {name: [_("Unknown parameter.")] for name in unknown_parameters(params, allowed)}
         multiple = multiple_value_filters(self.filterset_class) if self.action == "list" else set()
         for name in params:
             if name in allowed and name not in multiple and len(params.getlist(name)) > 1:
@@ -137,6 +153,7 @@ class RegistryViewSetMixin:
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         self.check_query_parameters(request)
+        self.check_idempotency(request)
         if self.action == "list" and self.paginator is not None:
             # Before any answer: an export (the whole list) and a 304 check the paging
             # parameters as a page does.
@@ -148,28 +165,41 @@ class RegistryViewSetMixin:
         queryset = self.filter_queryset(self.get_queryset())
         if export is None:
             return self.list_page(queryset)
-        refusal = export_refusal(request.user, kind, queryset.count())
+        serializer = self.get_serializer()
+        rows = serialized_rows(
+            self.get_serializer_class(),
+            queryset,
+            self.get_serializer_context(),
+            row_builder=self.row_builder,
+        )
+        refusal, response = gated_export(
+            request,
+            queryset.count(),
+            lambda: export(
+                header_for(serializer),
+                rows,
+                export_file_name(queryset.model),
+                kinds=field_kinds(serializer),
+            ),
+            kind=kind,
+        )
         if refusal:
             raise ExportTooLarge(refusal)
-        serializer = self.get_serializer()
-        rows = serialized_rows(self.get_serializer_class(), queryset, self.get_serializer_context())
-        return export(
-            header_for(serializer),
-            rows,
-            export_file_name(queryset.model),
-            kinds=field_kinds(serializer),
-        )
+        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            busy = ExportsBusy(response.content.decode())
+            busy.wait = int(response["Retry-After"])
+            raise busy
+        return response
 
     def list_page(self, queryset):
         """One page. Where the list has a row builder (config/api/rows.py): ids first, then the
         page's rows from column values, so a deep page costs what page 1 costs (the skipped
         rows are index entries, not joined rows) and no model instances are built."""
-        builder = row_builder(self.get_serializer_class(), queryset)
-        if builder is None:
+        if self.row_builder is None or not self.row_builder.builds(queryset):
             page = self.paginate_queryset(queryset)
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
         page = self.paginate_queryset(queryset.prefetch_related(None).values("id", "updated_at"))
-        return self.get_paginated_response(builder([row["id"] for row in page]))
+        return self.get_paginated_response(self.row_builder.build([row["id"] for row in page]))
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
@@ -178,6 +208,7 @@ class RegistryViewSetMixin:
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         response = super().finalize_response(request, response, *args, **kwargs)
+        self.keep_for_idempotency(response)
         single = self.action in ("retrieve", "create", "update", "partial_update")
         if single and response.status_code in (200, 201) and isinstance(response.data, dict):
             response["ETag"] = etag_of(response.data)

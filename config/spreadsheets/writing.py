@@ -22,12 +22,14 @@ Every export has a bounded cost: the rows are counted before the first byte, and
 longer than the user's limit (`export_limit`) is refused with a message, never cut off."""
 
 import csv
+import datetime as dt
 import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from importlib import import_module
 from itertools import islice
 
 from django.conf import settings
@@ -39,11 +41,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from rest_framework import serializers
 
-from config.api.rows import row_builder, rows_by_ids
+from config.api.rows import rows_by_ids
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 1000
@@ -93,6 +96,33 @@ def export_limit(kind, *, authenticated):
     return limit
 
 
+def gated_export(request, count, make, *, kind=None, offer=None):
+    """Every export's one sequence (the admin's, the API's, the review lists', the report's
+    PDF): `(refusal, response)`.
+
+    - a refusal (a message, no response) when `kind` is given and `count` rows pass the
+      caller's limit: counted before any row is written, so an export is refused, never cut
+      off;
+    - the page offering to prepare it as a job, when `offer` (the job's title) is given and
+      the export is long (settings.EXPORT_GATE);
+    - else `make()`'s response, made now while holding one of the export slots that every
+      server shares (a 503 with Retry-After when all are taken)."""
+    refusal = export_refusal(request.user, kind, count) if kind else None
+    if refusal:
+        return refusal, None
+    gate = import_module(settings.EXPORT_GATE)
+    if offer is not None:
+        deferred = gate.deferred(request, count, offer)
+        if deferred is not None:
+            return None, deferred
+    return None, gate.slot(request, make)
+
+
+def tracked(request, rows, total=None):
+    """The rows, counted into the progress of the job that makes them, if a job does."""
+    return import_module(settings.EXPORT_GATE).track(request, rows, total)
+
+
 def export_refusal(user, kind, count):
     """Why an export of `count` rows is refused and what to do instead; None if it is not."""
     limit = export_limit(kind, authenticated=user.is_authenticated)
@@ -123,13 +153,12 @@ def header_for(serializer):
     return [name for name, field in serializer.fields.items() if not field.write_only]
 
 
-def serialized_rows(serializer_class, queryset, context, chunk_size=CHUNK_SIZE):
+def serialized_rows(serializer_class, queryset, context, row_builder=None, chunk_size=CHUNK_SIZE):
     """The rows as the serializer represents them: by the list's row builder where it has one
-    (config/api/rows.py), else one serializer per chunk, not per row (building a serializer's
-    fields is the costly part)."""
-    builder = row_builder(serializer_class, queryset)
-    if builder is not None:
-        yield from rows_by_ids(builder, queryset, chunk_size)
+    that builds these rows (config/api/rows.py), else one serializer per chunk, not per row
+    (building a serializer's fields is the costly part)."""
+    if row_builder is not None and row_builder.builds(queryset):
+        yield from rows_by_ids(row_builder.build, queryset, chunk_size)
         return
     rows = queryset.iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
@@ -219,16 +248,21 @@ class SheetLayout:
       does not write, like a status move's note), after the column of a field;
     - `imported`: the names an import changes (their headers are blue), empty if none;
     - `meanings`: what a column means, for the explanation sheet (else the model's help);
-    - `notes`: a function giving extra explanation sections [(title, [(term, text)])]."""
+    - `notes`: a function giving extra explanation sections [(title, [(term, text)])];
+    - `access`: for a list its reader may change only part of, a function `(user, ids)` →
+      {id: what the user may do with that row, in words}; rows it leaves out are for reading
+      only. A column after `id` says it per row, and the workbook greys the read-only rows."""
 
     serializer_class: type
     model: type
+    row_builder: object = None  # config.api.rows.RowBuilder of serializer_class's rows
     headers: Mapping[str, object] = field(default_factory=dict)
     labels: Mapping[str, Callable[[], Mapping[str, str]]] = field(default_factory=dict)
     inputs_after: Mapping[str, tuple] = field(default_factory=dict)
     imported: frozenset = frozenset()
     meanings: Mapping[str, object] = field(default_factory=dict)
     notes: Callable[[], list] | None = None
+    access: Callable | None = None
 
     def columns(self):
         """The columns in order, headers in the active language."""
@@ -239,6 +273,10 @@ class SheetLayout:
             kind = "code" if name in self.labels else _kind(serializer_field)
             header = self._header(name, serializer_field)
             columns.append(SheetColumn(name, header, kind, name in self.imported, self._help(name)))
+            if name == "id" and self.access is not None:
+                columns.append(
+                    SheetColumn(ACCESS, capfirst(_("may I change it?")), "access", False)
+                )
             label = self._label_column(name, serializer_field, kind, header)
             if label is not None:
                 columns.append(label)
@@ -333,9 +371,24 @@ class SheetColumn:
         """The cell's value for people: a date, a number, text."""
         if self.kind == "input":
             return None
+        if self.kind == "access":
+            return row.get(ACCESS) or _("no")
         if self.label is not None:
             return self.label(row.get(self.source))
         return _typed(row.get(self.name), self.kind)
+
+
+ACCESS = "may_change"  # the column that says what the reader may do with a row
+
+
+def with_access(layout, rows, user, chunk_size=CHUNK_SIZE):
+    """The rows, each with what `user` may do with it (`layout.access`, asked per chunk);
+    rows the user may not change say so."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, chunk_size)):
+        allowed = layout.access(user, [row["id"] for row in chunk])
+        for row in chunk:
+            yield {**row, ACCESS: allowed.get(row["id"])}
 
 
 def _kind(serializer_field):
@@ -361,15 +414,25 @@ def _kind(serializer_field):
     return "text"
 
 
+def utc_moment(value):
+    """A timestamp (the API's text or a datetime) as a naive datetime in UTC, to the second:
+    what a spreadsheet cell can hold. Every export writes its timestamps in UTC."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return None
+    if timezone.is_aware(moment):
+        moment = moment.astimezone(dt.UTC)
+    return moment.replace(tzinfo=None, microsecond=0)
+
+
 def _typed(value, kind):
-    """A JSON value as a spreadsheet value: real dates, local times, numbers."""
+    """A JSON value as a spreadsheet value: real dates, times in UTC, numbers."""
     if value is None or value == "":
         return None
     if kind == "date":
         return date.fromisoformat(value) if isinstance(value, str) else value
     if kind == "datetime":
-        moment = parse_datetime(value) if isinstance(value, str) else value
-        return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else None
+        return utc_moment(value)
     if kind == "decimal":
         try:
             return Decimal(str(value))
@@ -406,6 +469,11 @@ HEADER_FONT = Font(bold=True)
 IMPORTED_FILL = PatternFill("solid", fgColor="DDEBF7")  # light blue: read by the import
 READ_ONLY_FILL = PatternFill("solid", fgColor="EDEDED")  # grey: for reading only
 READ_ONLY_FONT = Font(bold=True, color="595959")
+# A row its reader may not change: grey, so that the rows they may change stand out. One
+# conditional format on the access column for the whole sheet: styling each cell would make a
+# large export half again as slow, and the grey follows the rows when Excel sorts them.
+READ_ONLY_ROW_FILL = PatternFill(start_color="F2F2F2", end_color="F2F2F2", fill_type="solid")
+READ_ONLY_ROW_FONT = Font(color="595959")
 LABEL_FONT = Font(italic=True, color="595959")
 TITLE_FONT = Font(bold=True, size=14)
 DATE_FORMATS = {"nl": "dd-mm-yyyy", "en": "yyyy-mm-dd"}
@@ -448,7 +516,7 @@ def _machine_cell(sheet, value, kind):
 def _sheet_cell(sheet, column, value, date_format):
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = date_format + " hh:mm"
+        cell.number_format = date_format + " hh:mm:ss"  # UTC (the explanation says so)
         return cell
     if isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)
@@ -458,6 +526,19 @@ def _sheet_cell(sheet, column, value, date_format):
     if column.kind == "label":
         cell.font = LABEL_FONT
     return cell
+
+
+def _grey_read_only_rows(sheet, columns, count):
+    """Rows whose access column says "no" are grey (a conditional format)."""
+    names = [c.name for c in columns]
+    if ACCESS not in names or not count:
+        return
+    access = get_column_letter(names.index(ACCESS) + 1)
+    no = _("no").replace('"', '""')
+    rule = FormulaRule(
+        formula=[f'${access}2="{no}"'], fill=READ_ONLY_ROW_FILL, font=READ_ONLY_ROW_FONT
+    )
+    sheet.conditional_formatting.add(f"A2:{get_column_letter(len(columns))}{count + 1}", rule)
 
 
 def _saved(workbook):
@@ -485,27 +566,50 @@ def sheet_workbook_file(layout, rows, *, title, described=""):
         count += 1
         sheet.append([_sheet_cell(sheet, c, c.value(row), date_format) for c in columns])
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    _grey_read_only_rows(sheet, columns, count)
     _explanation_sheet(workbook, layout, columns, title=title, described=described, count=count)
     return _saved(workbook)
 
 
 def _explanation_sheet(workbook, layout, columns, *, title, described, count):
+    """The second sheet: what was exported, how the import reads it, what each column and
+    code means."""
     sheet = workbook.create_sheet(_("Explanation"))
     for letter, width in zip("ABCD", (30, 20, 16, 90), strict=True):
         sheet.column_dimensions[letter].width = width
-    wrap = Alignment(wrap_text=True, vertical="top")
+    line = _ExplanationLines(sheet)
+    _explanation_intro(line, layout, title=title, described=described, count=count)
+    _explanation_columns(line, layout, columns)
+    for section_title, entries in layout.notes() if layout.notes else ():
+        line.gap()
+        line(section_title, font=HEADER_FONT)
+        for term, text in entries:
+            line(term, text)
 
-    def line(*values, font=None):
+
+class _ExplanationLines:
+    """Appends a row of wrapped text cells to the explanation sheet."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+
+    def __call__(self, *values, font=None):
         cells = []
         for value in values:
-            cell = WriteOnlyCell(sheet, value=xlsx_text(value))
+            cell = WriteOnlyCell(self.sheet, value=xlsx_text(value))
             cell.data_type = "s" if isinstance(value, str) else cell.data_type
-            cell.alignment = wrap
+            cell.alignment = self.wrap
             if font is not None:
                 cell.font = font
             cells.append(cell)
-        sheet.append(cells)
+        self.sheet.append(cells)
 
+    def gap(self):
+        self.sheet.append([])
+
+
+def _explanation_intro(line, layout, *, title, described, count):
     line(title, font=TITLE_FONT)
     exported = timezone.localtime().strftime("%d-%m-%Y %H:%M")
     line(_("Exported on %(when)s: %(count)s rows.") % {"when": exported, "count": count})
@@ -518,7 +622,18 @@ def _explanation_sheet(workbook, layout, columns, *, title, described, count):
                 "and are ignored when importing."
             )
         )
-    sheet.append([])
+    if layout.access is not None:
+        line(
+            _(
+                "Grey rows are of records you may not change (column “%(column)s”): the "
+                "import skips them when they are left as exported, and refuses changes to them."
+            )
+            % {"column": capfirst(_("may I change it?"))}
+        )
+
+
+def _explanation_columns(line, layout, columns):
+    line.gap()
     line(_("Columns"), font=HEADER_FONT)
     heading = [_("Column"), _("Field name (API)"), _("Changed by an import"), _("Meaning")]
     if not layout.imported:
@@ -533,23 +648,18 @@ def _explanation_sheet(workbook, layout, columns, *, title, described, count):
         )
     for column in columns:
         if column.kind == "choice":
-            sheet.append([])
+            line.gap()
             line(_("Codes: %(column)s") % {"column": column.header}, font=HEADER_FONT)
             line(_("Code"), _("Label"), font=HEADER_FONT)
             serializer_field = layout.serializer_class().fields[column.name]
             for code, label in serializer_field.choices.items():
                 line(str(code), str(label))
-    for section_title, entries in layout.notes() if layout.notes else ():
-        sheet.append([])
-        line(section_title, font=HEADER_FONT)
-        for term, text in entries:
-            line(term, text)
 
 
 def _column_meaning(column):
     meanings = {
         "date": _("Date."),
-        "datetime": _("Date and time (Dutch time)."),
+        "datetime": _("Date and time in UTC (Dutch time is 1 hour later, 2 in summer)."),
         "integer": _("Whole number."),
         "decimal": _("Number."),
         "boolean": _("Yes or no."),
@@ -558,6 +668,10 @@ def _column_meaning(column):
         "code": _("Code; the name is in the next column."),
         "references": _("Codes, separated by commas; the names are in the next column."),
         "label": _("For reading only: ignored when importing."),
+        "access": _(
+            "What you may change in this row: yes; progress only (you contribute to it); "
+            "no (for reading). Ignored when importing."
+        ),
         "input": _("Empty in the export; filled in when importing."),
         "text": _("Text."),
     }
@@ -566,7 +680,8 @@ def _column_meaning(column):
 
 def sheet_csv_lines(layout, rows, delimiter):
     """The sheet dialect as CSV text: the same columns as the XLSX, dates as YYYY-MM-DD
-    (every Excel reads them as dates), numbers with a decimal comma in Dutch."""
+    (every Excel reads them as dates), timestamps in ISO 8601 UTC (`2016-06-08T10:15:00Z`),
+    numbers with a decimal comma in Dutch."""
     columns = layout.columns()
     writer = csv.writer(_Echo(), delimiter=delimiter)
     decimal_comma = (translation.get_language() or "")[:2] == "nl"
@@ -575,7 +690,7 @@ def sheet_csv_lines(layout, rows, delimiter):
         if value is None:
             return ""
         if isinstance(value, datetime):
-            return value.strftime("%Y-%m-%d %H:%M")
+            return f"{utc_moment(value):%Y-%m-%dT%H:%M:%S}Z"  # ISO 8601, UTC
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, Decimal | float) and decimal_comma:
@@ -596,8 +711,11 @@ def csv_separator(request):
     return ";" if (translation.get_language() or "")[:2] == "nl" else ","
 
 
-def sheet_response(layout, rows, kind, *, separator, filename, title, described=""):
-    """The sheet dialect as a download: `acties-2026-11-29.xlsx` or `.csv`."""
+def sheet_response(layout, rows, kind, *, separator, filename, title, described="", user=None):
+    """The sheet dialect as a download: `acties-2026-11-29.xlsx` or `.csv`; for `user`, with
+    what they may change marked (`layout.access`)."""
+    if layout.access is not None and user is not None:
+        rows = with_access(layout, rows, user)
     if kind == "csv":
         lines = sheet_csv_lines(layout, rows, separator)
         return _csv_streaming_response(lines, filename)

@@ -46,14 +46,16 @@ def test_unchanged_export_imports_as_zero_changed(
     how, api, client, users, import_world, run_import
 ):
     """Export → import of the unchanged file: "0 changed", and nothing is written: no version,
-    no history record, no progress-log entry. Every dialect: the API's JSON names (`,`), the
-    admin's Dutch (`;`) and English (`,`) headers with label columns, the workbook."""
+    no history record, no progress-log entry; the row of another province's action is skipped
+    and counted. Every dialect: the API's JSON names (`,`), the admin's Dutch (`;`) and
+    English (`,`) headers with label columns, the workbook."""
     data, name, _progress = _export(how, api, client, users["brabant_editor"])
     before = state()
     code, out = run_import(data, "--as", "brabant", name=name)
     assert code == 0, out
     assert "Gewijzigd: 0" in out
-    assert "Ongewijzigd: 3" in out
+    assert "Ongewijzigd: 2" in out
+    assert "Overgeslagen (ongewijzigd, acties die u niet mag wijzigen): 1" in out
     assert "Rijen met fouten: 0" in out
     assert state() == before
 

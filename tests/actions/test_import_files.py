@@ -9,8 +9,10 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from actions import importing
-from actions.importing import ActionImporter, ImportSource, open_table
+from actions.importing import importer
+from actions.importing.importer import ActionImporter
+from config.spreadsheets import reading
+from config.spreadsheets.reading import ImportSource, open_table
 from tests.actions.conftest import admin_export, api_export, csv_rows, edit_xlsx, state
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,7 @@ def editor(users, import_world):
             "oud Excel-bestand (.xls)",
         ),
         ("id;title\n".encode("utf-16"), "acties.csv", "UTF-16"),
-        (b"id;title\n1;caf\xe9\n", "acties.csv", "Regel 2 is geen geldige UTF-8-tekst."),
+        (b"id;title\n1;caf\x81\n", "acties.csv", "Regel 2 is geen UTF-8- of Windows-1252-tekst."),
         (b"id;title\n1;title\n", "acties.xlsx", "heet .xlsx maar is geen Excel-werkmap"),
         (b"PK\x03\x04 broken zip", "acties.xlsx", "Het bestand is beschadigd"),
         (b"Hallo,\nwereld\n", "brief.txt", "Rij 1, kolom A “Hallo”: onbekende kolom."),
@@ -83,14 +85,47 @@ def test_a_bad_file_gets_a_clear_message_and_changes_nothing(editor, data, name,
     assert state() == before
 
 
+def test_dutch_excels_default_csv_in_windows_1252_is_read(editor, import_world):
+    """Dutch Excel's plain "CSV (gescheiden door lijstscheidingsteken)" is Windows-1252, not
+    UTF-8: a file that is not valid UTF-8 is read as Windows-1252, é, ë and € intact."""
+    own = import_world["own_action"]
+    title = "Café Eëntje: € 5 mln"
+    data = f"id;version;title\n{own.pk};{own.version};{title}\n".encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    report = run(editor, data)
+    assert report.ok, messages(report)
+    assert report.file_format == "CSV in Windows-1252, gescheiden door “;”"
+    assert report.changed[0].changes == [("titel", own.title, title)]
+    own.refresh_from_db()
+    assert own.title == title
+
+
+def test_utf8_is_tried_first(editor, import_world):
+    """A valid UTF-8 file is read as UTF-8 (its bytes would also be valid Windows-1252, but
+    read wrongly: “CafÃ©”)."""
+    own = import_world["own_action"]
+    data = f"id;version;title\n{own.pk};{own.version};Café € ë\n".encode()
+    report = run(editor, data, dry_run=True)
+    assert report.file_format == "CSV, gescheiden door “;”"
+    assert report.changed[0].changes == [("titel", own.title, "Café € ë")]
+
+
 def test_unknown_columns_are_named_with_what_the_import_reads(editor):
+    """A wrong header lists the columns the import reads as people see them in the export,
+    in their language: the Dutch headers, not the API's field names."""
     report = run(editor, b"id;titel;kleur;maat\n1;a;b;c\n")
     texts = messages(report)
     assert texts[:2] == [
         "Rij 1, kolom C “kleur”: onbekende kolom.",
         "Rij 1, kolom D “maat”: onbekende kolom.",
     ]
-    assert texts[2].startswith("Kolommen die de import leest: id, version, code, agreement")
+    assert texts[2] == (
+        "Kolommen die de import leest: ID, Code, Afspraak, Titel, Omschrijving, Eigenaar, "
+        "Bijdragers, Regio, Status, Toelichting, Voortgang (%), Startdatum, Deadline, Resultaat, "
+        "Bron, Versie."
+    )
+    assert "agreement" not in texts[2]
 
 
 def test_an_ods_or_other_zip_is_no_workbook(editor):
@@ -151,13 +186,11 @@ def test_dates_as_text_are_read_when_they_are_dates(editor, import_world):
     assert ok.ok
     assert ok.changed[0].changes == [("deadline", "31-12-2016", "31-12-2026")]
     for value, message in (
-        ("Q4 2026", "“Q4 2026” is geen datum"),
-        (46000, "46000 is een getal, geen datum"),
+        ("Q4 2026", "“Q4 2026” is geen datum; schrijf 31-12-2026 of 2026-12-31."),
+        (46000, "46000 is een getal, geen datum; maak er een datumcel van."),
     ):
         report = run(editor, xlsx([header, [own.pk, own.version, value]]), "a.xlsx")
-        assert messages(report) == [f"Rij 2, kolom C “due_date”: {message}"] or message in str(
-            messages(report)
-        )
+        assert messages(report) == [f"Rij 2, kolom C “due_date”: {message}"]
 
 
 def test_a_percentage_cell_is_read_as_its_percentage(editor, import_world):
@@ -214,7 +247,7 @@ def test_csv_as_excel_writes_it_is_read(editor, import_world, separator, bom, ne
 def test_too_many_rows_are_refused_before_any_work(editor, monkeypatch):
     """100,000 rows: refused (the limit is 20,000), before a single row is checked."""
     data = b"id;title\n" + b";Nieuwe actie\n" * 100_000
-    monkeypatch.setattr(importing.ActionImporter, "_apply_rows", None)  # never reached
+    monkeypatch.setattr(importer.ActionImporter, "_apply_rows", None)  # never reached
     [text] = messages(run(editor, data))
     assert text == (
         "Het bestand heeft meer dan 20.000 rijen; splits het op in bestanden van ten hoogste "
@@ -223,7 +256,7 @@ def test_too_many_rows_are_refused_before_any_work(editor, monkeypatch):
 
 
 def test_too_many_rows_in_a_workbook(editor, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 50)
+    monkeypatch.setattr(importer, "MAX_ROWS", 50)
     data = xlsx([["id", "title"], *([None, f"Actie {i}"] for i in range(60))])
     [text] = messages(run(editor, data, "a.xlsx"))
     assert text.startswith("Het bestand heeft meer dan 50 rijen")
@@ -246,14 +279,14 @@ def test_a_50_mb_file_is_refused_by_its_size(editor, tmp_path, run_import):
 
 
 def test_a_workbook_that_unpacks_too_large_is_refused(editor, client, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 10_000)
+    monkeypatch.setattr(reading, "MAX_UNPACKED_BYTES", 10_000)
     data = admin_export(client, "xlsx", editor)
     assert messages(run(editor, data, "a.xlsx")) == ["De werkmap is uitgepakt te groot."]
 
 
 def test_reading_a_large_csv_holds_one_row_at_a_time(editor, tmp_path, monkeypatch):
     """A 30 MB CSV is read line by line: the memory used does not grow with the file."""
-    monkeypatch.setattr(importing, "MAX_BYTES", 100 * 1024 * 1024)
+    monkeypatch.setattr(reading, "MAX_BYTES", 100 * 1024 * 1024)
     path = tmp_path / "groot.csv"
     with path.open("wb") as out:
         out.write(b"id;title;description\n")
@@ -330,9 +363,9 @@ def test_label_columns_are_ignored_even_when_edited(client, editor, import_world
 def test_api_and_admin_csv_headers_are_both_known(api, client, editor):
     api_header = csv_rows(api_export(api, "csv", editor))[0]
     admin_header = csv_rows(admin_export(client, "csv", editor))[0]
-    aliases = importing.header_aliases()
+    aliases = importer.header_aliases()
     for text in [*api_header, *admin_header]:
-        assert importing.header_key(text) in aliases, text
+        assert importer.header_key(text) in aliases, text
 
 
 def test_an_xml_bomb_in_a_workbook_is_refused(editor):

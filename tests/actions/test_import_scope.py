@@ -18,36 +18,54 @@ def export(api, users, import_world):
     return data, csv_rows(data)[1]
 
 
-def test_another_provinces_action_cannot_be_changed_by_its_id(export, import_world, run_import):
+def test_another_provinces_action_cannot_be_changed_by_its_id(
+    export, import_world, parties, run_import
+):
     """Progress alone goes to the progress service (contributors may add progress), which
-    refuses; any other change to the action service, which refuses too. Nothing written."""
+    refuses; any other change to the action service, which refuses too. Each refusal is at
+    the column that was changed and says whose action it is (by name), what the editor may
+    change instead and what to do with the row. Nothing written."""
     data, rows = export
     index = row_of(rows, import_world["other_action"])
     row = index + 2
+    whose = (
+        f"Deze actie is van {parties['PV27'].name} (Noord-Holland). U wijzigt de acties van "
+        f"{parties['PV30'].name} en de acties in Noord-Brabant."
+    )
+    leave = "Laat de rij staan zoals die is geëxporteerd, of haal hem uit het bestand."
     before = state()
     code, out = run_import(edit_csv(data, {(index, "progress"): "90"}), "--as", "brabant")
     assert code == 1
     assert (
-        f"Rij {row}, kolom A “id”: U kunt bij deze actie geen voortgang melden. "
-        "(gewijzigd: voortgang (%))" in out
+        f"Rij {row}, kolom K “progress”: U kunt bij deze actie geen voortgang melden. {whose} "
+        f"(gewijzigd: voortgang (%)) {leave}" in out
     ), out
     code, out = run_import(edit_csv(data, {(index, "title"): "Overgenomen"}), "--as", "brabant")
     assert code == 1
-    assert (
-        f"Rij {row}, kolom A “id”: Deze actie valt buiten uw bevoegdheid. (gewijzigd: titel)" in out
-    ), out
+    assert f"Rij {row}, kolom E “title”: {whose} (gewijzigd: titel) {leave}" in out, out
+    assert "PV27" not in out
     assert state() == before
 
 
-def test_unchanged_rows_of_other_provinces_are_no_error(export, run_import):
-    """The export holds everyone's actions; rows the editor left alone are fine."""
-    data, _rows = export
-    code, out = run_import(edit_csv(data, {(0, "progress"): "41"}), "--as", "brabant")
+def test_unchanged_rows_of_other_provinces_are_skipped_and_counted(
+    export, import_world, run_import
+):
+    """The export holds everyone's actions; a row of an action the editor may not change,
+    left as exported, is skipped (and counted), while the editor's own change is saved."""
+    data, rows = export
+    own = import_world["own_action"]
+    edited = edit_csv(data, {(row_of(rows, own), "progress"): "41"})
+    code, out = run_import(edited, "--as", "brabant")
     assert code == 0, out
     assert "Gewijzigd: 1" in out
+    assert "Overgeslagen (ongewijzigd, acties die u niet mag wijzigen): 1" in out
+    assert "Rijen met fouten: 0" in out
+    own.refresh_from_db()
+    assert own.progress == 41
 
 
-def test_no_action_is_created_for_another_party(export, run_import):
+def test_no_action_is_created_for_another_party(export, parties, run_import):
+    """The refusal names the parties by name: the editor's own, and the other one."""
     data, _rows = export
     before = state()
     code, out = run_import(
@@ -57,8 +75,9 @@ def test_no_action_is_created_for_another_party(export, run_import):
     )
     assert code == 1
     assert (
-        "Rij 5, kolom G “owner”: U kunt hier alleen uw eigen partijen koppelen; niet: PV27." in out
-    )
+        "Rij 5, kolom G “owner”: U kunt hier alleen uw eigen partijen koppelen "
+        f"({parties['PV30'].name}); niet: {parties['PV27'].name}." in out
+    ), out
     assert state() == before
 
 
@@ -88,8 +107,11 @@ def test_a_viewer_changes_nothing(export, run_import):
         edit_csv(data, {(0, "progress"): "41", (1, "title"): "Anders"}), "--as", "brabant-lezer"
     )
     assert code == 1
-    assert "Rij 2, kolom A “id”: U kunt bij deze actie geen voortgang melden." in out
-    assert "Rij 3, kolom A “id”: Deze actie valt buiten uw bevoegdheid." in out
+    viewer = "U kunt alleen lezen: u bent lid als lezer."
+    assert (
+        f"Rij 2, kolom K “progress”: U kunt bij deze actie geen voortgang melden. {viewer}" in out
+    )
+    assert f"Rij 3, kolom E “title”: {viewer}" in out
     assert state() == before
 
 
@@ -118,7 +140,7 @@ def test_a_contributor_adds_progress_but_changes_nothing_else(
         "holland",
     )
     assert code == 1
-    assert "buiten uw bevoegdheid" in out, out
+    assert "Als bijdrager kunt u wel een voortgangsmelding toevoegen" in out, out
 
 
 def test_a_draft_the_user_cannot_see_is_no_action_to_them(

@@ -7,6 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from actions.models import Action, ActionUpdate
 from agenda.models import Agreement, AgreementParty, BudgetLine
+from tests.conftest import build_parties, build_tree, build_users
+from tests.datasets import shared_dataset
 from tests.factories import ActionFactory, AgreementFactory, BudgetLineFactory, ThemeFactory
 
 ROLES = [
@@ -22,11 +24,13 @@ ROLES = [
 ]
 
 
-@pytest.fixture
-def world(tree, parties, users):
+def build_scope_cases():
     """Agreements and actions around the Brabant editor (working area: Noord-Brabant with
-    Eindhoven; Noord-Brabant, Limburg and Zeeland form agenda region Zuid)."""
-    p, t = parties, tree
+    Eindhoven; Noord-Brabant, Limburg and Zeeland form agenda region Zuid), and a user per
+    role."""
+    t = build_tree()
+    p = build_parties(t)
+    users = build_users(p)
     ThemeFactory(code="MIT")
     agreements = {
         "generic": AgreementFactory(code="GEN"),
@@ -81,7 +85,20 @@ def world(tree, parties, users):
         "generic_other": ActionFactory(code="GEN-OTHER", agreement=a["generic"], owner=p["EZ"]),
         "in_draft": ActionFactory(code="IN-DRAFT", agreement=a["draft"], owner=p["PV30"]),
     }
-    return {"agreements": agreements, "actions": actions}
+    return {"agreements": agreements, "actions": actions, "users": users, "parties": p}
+
+
+scope_case_rows, scope_cases = shared_dataset("scope_cases", build_scope_cases)
+
+
+@pytest.fixture
+def users(scope_cases):
+    return scope_cases["users"]
+
+
+@pytest.fixture
+def parties(scope_cases):
+    return scope_cases["parties"]
 
 
 ALL_AGREEMENTS = {"generic", "draft", "led", "inside", "spanning", "mixed", "other", "no_regions"}
@@ -152,38 +169,38 @@ def keys(objects, queryset):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_agreements_editable_by(world, users, role):
+def test_agreements_editable_by(scope_cases, users, role):
     editable = Agreement.objects.editable_by(user_for(users, role))
-    assert keys(world["agreements"], editable) == AGREEMENTS_EDITABLE[role]
+    assert keys(scope_cases["agreements"], editable) == AGREEMENTS_EDITABLE[role]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_actions_editable_by(world, users, role):
+def test_actions_editable_by(scope_cases, users, role):
     editable = Action.objects.editable_by(user_for(users, role))
-    assert keys(world["actions"], editable) == ACTIONS_EDITABLE[role]
+    assert keys(scope_cases["actions"], editable) == ACTIONS_EDITABLE[role]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_actions_updatable_by(world, users, role):
+def test_actions_updatable_by(scope_cases, users, role):
     """Contributing gives the right to add progress updates, nothing more."""
     updatable = Action.objects.updatable_by(user_for(users, role))
-    assert keys(world["actions"], updatable) == ACTIONS_UPDATABLE[role]
+    assert keys(scope_cases["actions"], updatable) == ACTIONS_UPDATABLE[role]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_drafts_are_visible_to_members_only(world, users, role):
+def test_drafts_are_visible_to_members_only(scope_cases, users, role):
     """Anonymous readers, users without a membership and inactive users see everything but
     drafts; any active membership sees everything."""
     user = user_for(users, role)
-    agreements = keys(world["agreements"], Agreement.objects.visible_to(user))
-    actions = keys(world["actions"], Action.objects.visible_to(user))
+    agreements = keys(scope_cases["agreements"], Agreement.objects.visible_to(user))
+    actions = keys(scope_cases["actions"], Action.objects.visible_to(user))
     if SEES_DRAFTS[role]:
         assert (agreements, actions) == (ALL_AGREEMENTS, ALL_ACTIONS)
     else:
         assert (agreements, actions) == (ALL_AGREEMENTS - {"draft"}, ALL_ACTIONS - {"in_draft"})
 
 
-def test_scope_takes_a_bounded_number_of_queries(world, users, django_assert_max_num_queries):
+def test_scope_takes_a_bounded_number_of_queries(scope_cases, users, django_assert_max_num_queries):
     """The scope is one query for the memberships plus one for the rows."""
     user = users["brabant_editor"]
     with django_assert_max_num_queries(2):
@@ -207,8 +224,8 @@ def refused_status(role, visible=True):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("key", sorted(ALL_ACTIONS))
-def test_api_patch_action(api, token_client, users, world, role, key):
-    action = world["actions"][key]
+def test_api_patch_action(api, token_client, users, scope_cases, role, key):
+    action = scope_cases["actions"][key]
     client = api_client(api, token_client, users, role)
     response = client.patch(f"/api/v1/actions/{action.pk}/", {"title": "Gewijzigd"})
     before = action.title
@@ -224,8 +241,8 @@ def test_api_patch_action(api, token_client, users, world, role, key):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("key", sorted(ALL_AGREEMENTS))
-def test_api_patch_agreement(api, token_client, users, world, role, key):
-    agreement = world["agreements"][key]
+def test_api_patch_agreement(api, token_client, users, scope_cases, role, key):
+    agreement = scope_cases["agreements"][key]
     client = api_client(api, token_client, users, role)
     payload = {"title": "Gewijzigd"}
     if key == "no_regions":
@@ -244,10 +261,10 @@ def test_api_patch_agreement(api, token_client, users, world, role, key):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("key", sorted(ALL_ACTIONS))
-def test_api_progress_update(api, token_client, users, world, role, key):
+def test_api_progress_update(api, token_client, users, scope_cases, role, key):
     """`POST updates/` with a note (no status move): whoever may change the action, and its
     contributors."""
-    action = world["actions"][key]
+    action = scope_cases["actions"][key]
     client = api_client(api, token_client, users, role)
     response = client.post(
         f"/api/v1/actions/{action.pk}/updates/", {"progress": 40, "note": "Half af"}
@@ -263,9 +280,9 @@ def test_api_progress_update(api, token_client, users, world, role, key):
         assert (action.progress, action.updates.count()) == (0, 0)
 
 
-def test_contributor_cannot_move_the_status(token_client, users, world):
+def test_contributor_cannot_move_the_status(token_client, users, scope_cases):
     """A contributor adds notes and progress, but moving the status changes the action."""
-    action = world["actions"]["contributed"]
+    action = scope_cases["actions"]["contributed"]
     client = token_client(users["brabant_editor"])
     response = client.post(
         f"/api/v1/actions/{action.pk}/updates/", {"status": "in_progress", "note": "Start"}
@@ -277,8 +294,8 @@ def test_contributor_cannot_move_the_status(token_client, users, world):
 
 @pytest.mark.parametrize("role", ["brabant_editor", "holland_editor", "ministry_editor"])
 @pytest.mark.parametrize("key", ["owned", "contributed", "other"])
-def test_api_delete_action(token_client, users, world, role, key):
-    action = world["actions"][key]
+def test_api_delete_action(token_client, users, scope_cases, role, key):
+    action = scope_cases["actions"][key]
     response = token_client(users[role]).delete(f"/api/v1/actions/{action.pk}/")
     if key in ACTIONS_EDITABLE[role]:
         assert response.status_code == 204
@@ -290,8 +307,8 @@ def test_api_delete_action(token_client, users, world, role, key):
 
 @pytest.mark.parametrize("role", ["brabant_editor", "holland_editor", "ministry_editor"])
 @pytest.mark.parametrize("key", ["led", "spanning", "other", "generic"])
-def test_api_delete_agreement(token_client, users, world, role, key):
-    agreement = world["agreements"][key]
+def test_api_delete_agreement(token_client, users, scope_cases, role, key):
+    agreement = scope_cases["agreements"][key]
     agreement.actions.all().delete()
     response = token_client(users[role]).delete(f"/api/v1/agreements/{agreement.code}/")
     if key in AGREEMENTS_EDITABLE[role]:
@@ -319,9 +336,13 @@ CREATE_ACTION_CASES = [
 
 @pytest.mark.parametrize(("agreement", "owner", "region", "expected"), CREATE_ACTION_CASES)
 def test_api_create_action_for_brabant(
-    token_client, users, world, agreement, owner, region, expected
+    token_client, users, scope_cases, agreement, owner, region, expected
 ):
-    payload = {"agreement": world["agreements"][agreement].code, "owner": owner, "title": "Nieuw"}
+    payload = {
+        "agreement": scope_cases["agreements"][agreement].code,
+        "owner": owner,
+        "title": "Nieuw",
+    }
     if region:
         payload["region"] = region
     before = Action.objects.count()
@@ -330,7 +351,7 @@ def test_api_create_action_for_brabant(
     assert Action.objects.count() == before + (1 if expected == 201 else 0)
 
 
-def test_viewers_and_outsiders_create_nothing(token_client, users, world):
+def test_viewers_and_outsiders_create_nothing(token_client, users, scope_cases):
     for role in ["brabant_viewer", "ministry_viewer", "outsider"]:
         response = token_client(users[role]).post(
             "/api/v1/actions/",
@@ -355,9 +376,9 @@ ACTION_LINK_CASES = [
 
 @pytest.mark.parametrize(("key", "payload", "expected", "field"), ACTION_LINK_CASES)
 def test_api_action_links_are_own_parties_and_own_area(
-    token_client, users, world, key, payload, expected, field
+    token_client, users, scope_cases, key, payload, expected, field
 ):
-    action = world["actions"][key]
+    action = scope_cases["actions"][key]
     response = token_client(users["brabant_editor"]).patch(f"/api/v1/actions/{action.pk}/", payload)
     assert response.status_code == expected, response.content
     action.refresh_from_db()
@@ -369,9 +390,9 @@ def test_api_action_links_are_own_parties_and_own_area(
             assert list(response.json()["errors"]) == [field]
 
 
-def test_contributors_set_by_others_stay(token_client, users, world, parties):
+def test_contributors_set_by_others_stay(token_client, users, scope_cases, parties):
     """Removing another party's contributor link is setting another party's link: refused."""
-    action = world["actions"]["owned"]
+    action = scope_cases["actions"]["owned"]
     action.contributors.set([parties["PV31"]])
     response = token_client(users["brabant_editor"]).patch(
         f"/api/v1/actions/{action.pk}/", {"contributors": []}
@@ -425,9 +446,9 @@ AGREEMENT_LINK_CASES = [
 
 @pytest.mark.parametrize(("key", "payload", "expected"), AGREEMENT_LINK_CASES)
 def test_api_agreement_links_are_own_parties_and_own_area(
-    token_client, users, world, key, payload, expected
+    token_client, users, scope_cases, key, payload, expected
 ):
-    agreement = world["agreements"][key]
+    agreement = scope_cases["agreements"][key]
     before = (
         sorted(agreement.regions.values_list("code", flat=True)),
         sorted(agreement.party_links.values_list("party__code", "role")),
@@ -449,8 +470,8 @@ def test_api_agreement_links_are_own_parties_and_own_area(
         assert (agreement.version, after) == (1, before)
 
 
-def test_ministry_editor_sets_every_link(token_client, users, world):
-    agreement = world["agreements"]["led"]
+def test_ministry_editor_sets_every_link(token_client, users, scope_cases):
+    agreement = scope_cases["agreements"]["led"]
     response = token_client(users["ministry_editor"]).patch(
         f"/api/v1/agreements/{agreement.code}/",
         {
@@ -495,7 +516,7 @@ CREATE_AGREEMENT_CASES = [
 
 
 @pytest.mark.parametrize(("role", "payload", "expected"), CREATE_AGREEMENT_CASES)
-def test_api_create_agreement(token_client, users, world, role, payload, expected):
+def test_api_create_agreement(token_client, users, scope_cases, role, payload, expected):
     before = Agreement.objects.count()
     response = token_client(users[role]).post(
         "/api/v1/agreements/",
@@ -545,10 +566,10 @@ ADMIN_ROLES = [r for r in ROLES if r not in ("anonymous", "inactive_editor")]
 
 @pytest.mark.parametrize("role", ADMIN_ROLES)
 @pytest.mark.parametrize("key", ["owned", "contributed", "region_inside", "other", "in_draft"])
-def test_admin_change_action(client, users, world, role, key):
+def test_admin_change_action(client, users, scope_cases, role, key):
     """The same answers as the API: the form saves for those in scope; everyone else gets a
     read-only page and a 403 on POST (a 404 where they may not even see it)."""
-    action = world["actions"][key]
+    action = scope_cases["actions"][key]
     client.force_login(users["superuser"])
     data = admin_form_data(client.get(admin_change_url(action)), title="Gewijzigd")
     client.force_login(users[role])
@@ -573,11 +594,11 @@ def test_admin_change_action(client, users, world, role, key):
 
 @pytest.mark.parametrize("role", ADMIN_ROLES)
 @pytest.mark.parametrize("key", ["led", "spanning", "inside", "other", "generic"])
-def test_admin_change_agreement_with_its_inlines(client, users, world, role, key):
+def test_admin_change_agreement_with_its_inlines(client, users, scope_cases, role, key):
     """Agreements are saved with their parties and budget lines by one service call: one
     version, one history record."""
-    agreement = world["agreements"][key]
-    BudgetLineFactory(agreement=agreement, party=world["agreements"]["led"].parties.first())
+    agreement = scope_cases["agreements"][key]
+    BudgetLineFactory(agreement=agreement, party=scope_cases["agreements"]["led"].parties.first())
     client.force_login(users["superuser"])
     data = admin_form_data(client.get(admin_change_url(agreement)), title="Gewijzigd")
     client.force_login(users[role])
@@ -594,7 +615,7 @@ def test_admin_change_agreement_with_its_inlines(client, users, world, role, key
         assert agreement.title != "Gewijzigd"
 
 
-def test_membership_is_all_it_takes_to_work_in_the_admin(client, users, world):
+def test_membership_is_all_it_takes_to_work_in_the_admin(client, users, scope_cases):
     """A user who is not staff, with one editor membership, logs in and changes their action."""
     editor = users["brabant_editor"]
     editor.set_password("Bestuur-2016!")
@@ -607,7 +628,7 @@ def test_membership_is_all_it_takes_to_work_in_the_admin(client, users, world):
     )
     assert response.status_code == 302
     assert client.get("/admin/actions/action/").status_code == 200
-    action = world["actions"]["owned"]
+    action = scope_cases["actions"]["owned"]
     page = client.get(admin_change_url(action))
     response = client.post(admin_change_url(action), admin_form_data(page, progress="60"))
     assert response.status_code == 302
@@ -624,9 +645,9 @@ def test_users_without_a_membership_cannot_log_in_unless_staff(client, db):
     assert "_auth_user_id" not in client.session
 
 
-def test_staff_without_a_membership_sees_no_drafts_not_even_in_history(client, users, world):
+def test_staff_without_a_membership_sees_no_drafts_not_even_in_history(client, users, scope_cases):
     """Staff without a membership: no model in the admin, no draft through history pages."""
-    draft = world["agreements"]["draft"]
+    draft = scope_cases["agreements"]["draft"]
     client.force_login(users["outsider"])
     assert client.get("/admin/agenda/agreement/").status_code == 403
     for url in [
@@ -638,9 +659,9 @@ def test_staff_without_a_membership_sees_no_drafts_not_even_in_history(client, u
         assert b"DRAFT" not in response.content
 
 
-def test_contributor_progress_update_in_the_admin_is_refused(client, users, world):
+def test_contributor_progress_update_in_the_admin_is_refused(client, users, scope_cases):
     """In the admin, a contributor reads the action; the form is not theirs to save."""
-    action = world["actions"]["contributed"]
+    action = scope_cases["actions"]["contributed"]
     client.force_login(users["brabant_editor"])
     page = client.get(admin_change_url(action))
     assert page.status_code == 200

@@ -66,3 +66,46 @@ def test_removing_only_a_budget_line_is_a_change(db):
     assert not BudgetLine.objects.filter(agreement=agreement).exists()
     assert agreement.version == version + 1
     assert agreement.history.count() == records + 1
+
+
+def test_only_who_prepares_reviews_records_a_decision_in_the_service(small_agenda, users):
+    """The service refuses a provincial editor itself (not only the page): nothing written."""
+    from agenda.models import ReviewDecision
+    from agenda.scope import OutOfScope
+    from agenda.services import review_decision_save
+    from tests.factories import ReviewFactory
+
+    review = ReviewFactory(date="2016-06-08", title="Herijking")
+    agreement = small_agenda["own"]
+    with pytest.raises(OutOfScope):
+        review_decision_save(
+            review=review, agreement=agreement, user=users["brabant_editor"], decision="adjust"
+        )
+    assert not ReviewDecision.objects.exists()
+    review_decision_save(
+        review=review, agreement=agreement, user=users["ministry_editor"], decision="adjust"
+    )
+    assert ReviewDecision.objects.get().decision == "adjust"
+
+
+def test_a_write_that_takes_a_row_out_of_scope_says_so(small_agenda, users):
+    """After a write, a row the writer may no longer change is refused with its own reason,
+    not the read-only one of a row they never could change."""
+    from agenda.scope import OutOfScope, ensure_editable
+
+    other = small_agenda["other_action"]
+    editor = users["brabant_editor"]
+    with pytest.raises(OutOfScope, match="buiten uw bevoegdheid"):
+        ensure_editable(editor, other, after_write=True)
+    with pytest.raises(OutOfScope) as refused:
+        ensure_editable(editor, other)
+    assert "buiten uw bevoegdheid" not in refused.value.message
+    ensure_editable(editor, small_agenda["own_action"], after_write=True)  # theirs: no refusal
+
+
+def test_an_inactive_member_has_no_permissions_even_asked_directly(db):
+    """Django's `has_perm` stops an inactive user before the backend; `get_all_permissions`
+    (the admin's app list, templates' `perms`) asks the backend itself."""
+    editor = MembershipFactory(role="editor", user__is_active=False).user
+    assert MembershipBackend().get_all_permissions(editor) == set()
+    assert editor.get_all_permissions() == set()

@@ -185,7 +185,7 @@ def test_an_agreement_with_thousands_of_actions_opens_small_and_saves(client, us
     assert page.status_code == 200
     assert len(page.content) < 300_000
     html = page.content.decode()
-    assert "Alle 5000 acties" in html or "Alle 5.000 acties" in html
+    assert "Alle 5.000 acties" in html
     assert "€ 32.000.000" in html
     from tests.agenda.test_permissions import admin_form_data
 

@@ -2,8 +2,6 @@
 anything but ASCII letters, digits, "-" and "_", wherever the code comes from (API, admin,
 import, services). A refusal is a 400 naming `code`, and nothing is saved."""
 
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -12,8 +10,7 @@ from actions.models import Action
 from agenda.models import Agreement, Goal, Party, Theme
 from agenda.services import agreement_create
 from regions.models import Region
-
-FIXTURES = sorted(str(p) for p in (Path(__file__).parents[2] / "fixtures").glob("*.json"))
+from tests.paths import FIXTURES
 
 BAD_CODES = [
     "A/B",  # a path separator: the record would be unreachable by URL

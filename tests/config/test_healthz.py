@@ -15,3 +15,9 @@ def test_healthz_answers_get_and_head(client, method):
 
 def test_healthz_takes_no_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}

@@ -1,5 +1,6 @@
 from actions.services import action_add_update, action_update
 from tests.factories import ActionFactory
+from tests.paths import FIXTURES
 
 
 def test_history_records_who_and_which_fields(users):
@@ -27,8 +28,8 @@ def test_history_answers_state_as_of_a_date(users):
 
 def test_loaded_records_start_their_history_at_creation(db, users):
     """Loading the fixtures records one "created" entry per row, dated at its `created_at`,
-    by no one, with its links; a reload adds nothing; the first edit then shows its fields."""
-    from pathlib import Path
+    by no one, with its links, and for a row with dated states (fixtures/07_dated_states.json)
+    one entry per state; a reload adds nothing; the first edit then shows its fields."""
 
     from django.core.management import call_command
 
@@ -36,17 +37,26 @@ def test_loaded_records_start_their_history_at_creation(db, users):
     from agenda.services import agreement_update
     from config.history import history_entries
 
-    fixtures = sorted(str(p) for p in (Path(__file__).parents[2] / "fixtures").glob("*.json"))
+    fixtures = FIXTURES
     call_command("loaddata", *fixtures, verbosity=0)
     call_command("loaddata", *fixtures, verbosity=0)
-    zuid = Agreement.objects.get(code="MKB-2014-REG-ZUID")
-    [created] = history_entries(zuid)
-    assert (created["type"], created["user"], created["date"]) == ("created", None, zuid.created_at)
-    first = zuid.history.get()
-    assert {r.region.code for r in first.regions.all()} == {"AG-ZUID"}
-    assert {(r.party.code, r.role) for r in first.parties.all()} == set(
-        zuid.party_links.values_list("party__code", "role")
+    travel = Agreement.objects.get(code="MKB-2014-SRA-01")
+    [created] = history_entries(travel)
+    assert (created["type"], created["user"], created["date"]) == (
+        "created",
+        None,
+        travel.created_at,
     )
+    zuid = Agreement.objects.get(code="MKB-2014-REG-ZUID")
+    revised, created = history_entries(zuid)
+    assert (created["type"], created["user"], created["date"]) == ("created", None, zuid.created_at)
+    assert (revised["type"], revised["user"], revised["date"]) == ("changed", None, zuid.updated_at)
+    assert revised["changes"] == [{"field": "status", "old": "active", "new": "revised"}]
+    for record in zuid.history.all():
+        assert {r.region.code for r in record.regions.all()} == {"AG-ZUID"}
+        assert {(r.party.code, r.role) for r in record.parties.all()} == set(
+            zuid.party_links.values_list("party__code", "role")
+        )
     agreement_update(agreement=zuid, user=users["ministry_editor"], title="Zuid, herzien")
     changed = history_entries(zuid)[0]
     assert changed["user"] == "ez"

@@ -4,9 +4,8 @@ nothing work; serving is refused with the reason, never a confusing error."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def run(*args):

@@ -1,4 +1,6 @@
+import csv
 import datetime
+import io
 
 import pytest
 
@@ -9,8 +11,20 @@ from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 OLD = datetime.datetime(2016, 1, 4, 11, 0, tzinfo=datetime.UTC)
 
 
+def sheet_records(response, layout):
+    """A review list's CSV export (the sheet dialect: headers in the page's language, `;` in
+    Dutch) as dicts keyed by the API's field names, for comparing with the API."""
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    delimiter = ";" if ";" in text.partition("\n")[0] else ","
+    names = {column.header: column.name for column in layout.columns()}
+    return [
+        {names[header]: value for header, value in row.items()}
+        for row in csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    ]
+
+
 @pytest.fixture
-def world(tree, parties, users):
+def review_agenda(tree, parties, users):
     """Generic and regional agreements with actions in Brabant, Limburg, Noord-Holland and
     nationwide, one overdue, and a draft agreement with an action (only members see it).
     Everything was recorded on 4 January 2016."""
@@ -90,3 +104,12 @@ def backdate(moment=OLD):
     for model in (Action, Agreement):
         model.history.all().update(history_date=moment, created_at=moment, updated_at=moment)
         model.objects.all().update(created_at=moment, updated_at=moment)
+
+
+@pytest.fixture
+def review(review_agenda):
+    """A review being prepared (5 January 2016), after a held one (8 June 2015)."""
+    from tests.factories import ReviewFactory
+
+    ReviewFactory(date="2015-06-08", title="Eerste herijking", status="held")
+    return ReviewFactory(date="2016-01-05", title="Tweede herijking")

@@ -3,15 +3,15 @@ bar at least 3:1 with the white page; the charts are plain SVG without script or
 attributes (a strict Content-Security-Policy allows them)."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from reviews import charts
 from reviews.charts import STATUS_COLOURS, nice_ticks
 from reviews.selectors import CountTable
+from tests.paths import ROOT
 
-CSS = Path(__file__).resolve().parents[2] / "reviews/static/reviews/reviews.css"
+CSS = ROOT / "static/registry/site.css"  # the one stylesheet, admin and review pages
 
 
 def luminance(colour):

@@ -1,7 +1,6 @@
 """What the review pages compute: the same rows as the API, the matrix, what changed, the
 state on a day, holding a review, reminders and the number of queries."""
 
-import csv
 import datetime
 import io
 from unittest import mock
@@ -14,20 +13,22 @@ from django.utils import timezone
 
 from actions.models import Action
 from actions.services import action_add_update, action_update
+from actions.sheet import ACTION_SHEET
 from agenda.models import Agreement, Review
 from agenda.services import agreement_create
+from agenda.sheet import AGREEMENT_SHEET
 from reviews import services
 from reviews.models import ReminderLog
 from reviews.services import review_hold
 from tests.factories import ActionFactory, MembershipFactory, ReviewFactory
-from tests.reviews.conftest import backdate
+from tests.reviews.conftest import backdate, sheet_records
 
 
 def export_codes(client, path, params):
     response = client.get(path, {**params, "export": "csv"})
     assert response.status_code == 200, response
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return sorted(row["code"] for row in csv.DictReader(io.StringIO(text)))
+    layout = ACTION_SHEET if "actions" in path else AGREEMENT_SHEET
+    return sorted(row["code"] for row in sheet_records(response, layout))
 
 
 def api_codes(client, path, params):
@@ -75,7 +76,7 @@ AGREEMENT_FILTERS = [
 
 
 @pytest.mark.parametrize("role", ["brabant_viewer", "outsider"])
-def test_each_action_filter_gives_the_api_rows(client, users, world, role):
+def test_each_action_filter_gives_the_api_rows(client, users, review_agenda, role):
     client.force_login(users[role])
     for params in ACTION_FILTERS:
         assert export_codes(client, "/reviews/actions/", params) == api_codes(
@@ -84,7 +85,7 @@ def test_each_action_filter_gives_the_api_rows(client, users, world, role):
 
 
 @pytest.mark.parametrize("role", ["brabant_viewer", "outsider"])
-def test_each_agreement_filter_gives_the_api_rows(client, users, world, role):
+def test_each_agreement_filter_gives_the_api_rows(client, users, review_agenda, role):
     client.force_login(users[role])
     for params in AGREEMENT_FILTERS:
         assert export_codes(client, "/reviews/agreements/", params) == api_codes(
@@ -92,7 +93,7 @@ def test_each_agreement_filter_gives_the_api_rows(client, users, world, role):
         ), params
 
 
-def test_the_page_lists_what_the_export_holds(client, users, world):
+def test_the_page_lists_what_the_export_holds(client, users, review_agenda):
     client.force_login(users["brabant_viewer"])
     response = client.get("/reviews/actions/", {"applies_to": "PV30", "page_size": 2})
     assert response.context["page"].paginator.count == len(
@@ -101,7 +102,7 @@ def test_the_page_lists_what_the_export_holds(client, users, world):
     assert len(response.context["rows"]) == 2
 
 
-def test_the_matrix_cells_are_the_linked_lists(client, users, world):
+def test_the_matrix_cells_are_the_linked_lists(client, users, review_agenda):
     """Each cell counts exactly the actions of the list it links to."""
     client.force_login(users["brabant_viewer"])
     response = client.get("/reviews/matrix/")
@@ -128,10 +129,10 @@ def test_the_matrix_cells_are_the_linked_lists(client, users, world):
     assert "CONCEPT-1" in response.content.decode()  # members see the draft's row
 
 
-def test_the_matrix_as_of_a_day(client, users, world):
+def test_the_matrix_as_of_a_day(client, users, review_agenda):
     client.force_login(users["brabant_viewer"])
     action_add_update(
-        action=world["actions"]["nb"], user=users["ministry_editor"], status="in_progress"
+        action=review_agenda["actions"]["nb"], user=users["ministry_editor"], status="in_progress"
     )
     now = client.get("/reviews/matrix/").context["tables"][0][1]
     then = client.get("/reviews/matrix/", {"as_of": "2016-01-04"}).context["tables"][0][1]
@@ -146,10 +147,10 @@ def test_the_matrix_as_of_a_day(client, users, world):
     assert before == []
 
 
-def test_state_on_a_day_from_the_history(client, users, world):
+def test_state_on_a_day_from_the_history(client, users, review_agenda):
     """A known history: planned on 4 January 2016, in progress since today."""
     client.force_login(users["brabant_viewer"])
-    action = world["actions"]["nb"]
+    action = review_agenda["actions"]["nb"]
     action_add_update(action=action, user=users["ministry_editor"], status="in_progress")
     action_update(action=action, user=users["ministry_editor"], title="Nieuwe titel")
     on_day = client.get("/reviews/actions/", {"as_of": "2016-01-04", "q": "A-NB"})
@@ -176,34 +177,40 @@ def test_state_on_a_day_from_the_history(client, users, world):
     ) == ["A-EHV"]
 
 
-def test_an_agreement_published_later_stays_hidden_on_days_it_was_a_draft(client, users, world):
+def test_an_agreement_published_later_stays_hidden_on_days_it_was_a_draft(
+    client, users, review_agenda
+):
     from agenda.services import agreement_update
 
-    agreement_update(agreement=world["draft"], user=users["ministry_editor"], status="active")
+    agreement_update(
+        agreement=review_agenda["draft"], user=users["ministry_editor"], status="active"
+    )
     client.force_login(users["outsider"])
     assert "CONCEPT-1" in export_codes(client, "/reviews/agreements/", {})
     assert "CONCEPT-1" not in export_codes(client, "/reviews/agreements/", {"as_of": "2016-01-04"})
     assert "A-CONCEPT" not in export_codes(client, "/reviews/actions/", {"as_of": "2016-01-04"})
 
 
-def test_what_changed_since_the_last_review(client, users, world):
+def test_what_changed_since_the_last_review(client, users, review_agenda):
     """A scenario with known changes after the review of 5 January 2016."""
     ReviewFactory(date="2016-01-05", title="Herijking", status="held")
     editor = users["ministry_editor"]
-    action_add_update(action=world["actions"]["nb"], user=editor, status="in_progress")
-    action_add_update(action=world["actions"]["li"], user=editor, status="done")
+    action_add_update(action=review_agenda["actions"]["nb"], user=editor, status="in_progress")
+    action_add_update(action=review_agenda["actions"]["li"], user=editor, status="done")
     ActionFactory(
         code="A-NIEUW",
-        agreement=world["generic"],
-        owner=world["actions"]["nb"].owner,
-        region=world["actions"]["nb"].region,
+        agreement=review_agenda["generic"],
+        owner=review_agenda["actions"]["nb"].owner,
+        region=review_agenda["actions"]["nb"].region,
     )
     from agenda.services import agreement_update
 
-    agreement_update(agreement=world["holland"], user=editor, status="ended")
-    agreement_update(agreement=world["brabant"], user=editor, title="Brabant herzien")
-    new = agreement_create(user=editor, code="NIEUW-1", title="Nieuw", theme=world["generic"].theme)
-    agreement_update(agreement=world["draft"], user=editor, title="Nog steeds concept")
+    agreement_update(agreement=review_agenda["holland"], user=editor, status="ended")
+    agreement_update(agreement=review_agenda["brabant"], user=editor, title="Brabant herzien")
+    new = agreement_create(
+        user=editor, code="NIEUW-1", title="Nieuw", theme=review_agenda["generic"].theme
+    )
+    agreement_update(agreement=review_agenda["draft"], user=editor, title="Nog steeds concept")
 
     def changes_for(role):
         client.force_login(users[role])
@@ -234,16 +241,18 @@ def test_what_changed_since_the_last_review(client, users, world):
 
 
 @pytest.fixture
-def planned_review(world, users):
+def planned_review(review_agenda, users):
     review = ReviewFactory(date="2016-01-05", title="Herijking 2016")
-    review.decisions.create(agreement=world["brabant"], decision="adjust", note="Bijstellen")
-    review.decisions.create(agreement=world["holland"], decision="stop", note="Stoppen")
-    review.decisions.create(agreement=world["draft"], decision="new", note="Erbij")
-    review.decisions.create(agreement=world["generic"], decision="complete", note="Klaar")
+    review.decisions.create(
+        agreement=review_agenda["brabant"], decision="adjust", note="Bijstellen"
+    )
+    review.decisions.create(agreement=review_agenda["holland"], decision="stop", note="Stoppen")
+    review.decisions.create(agreement=review_agenda["draft"], decision="new", note="Erbij")
+    review.decisions.create(agreement=review_agenda["generic"], decision="complete", note="Klaar")
     return review
 
 
-def test_holding_a_review_applies_its_decisions(users, world, planned_review):
+def test_holding_a_review_applies_its_decisions(users, review_agenda, planned_review):
     review = review_hold(
         review=planned_review,
         user=users["ministry_editor"],
@@ -288,7 +297,7 @@ def test_holding_a_review_applies_its_decisions(users, world, planned_review):
     assert snapshot["agreements_by_status"] == {"active": 4}
 
 
-def test_holding_is_all_or_nothing(users, world, planned_review):
+def test_holding_is_all_or_nothing(users, review_agenda, planned_review):
     """A failure at the second decision leaves nothing written: no snapshot, no status, no
     revised agreement, no ended agreement."""
     real = services.apply_decision
@@ -310,7 +319,7 @@ def test_holding_is_all_or_nothing(users, world, planned_review):
     assert len(calls) == 2
 
 
-def test_only_ministry_editors_hold_reviews(client, users, world, planned_review):
+def test_only_ministry_editors_hold_reviews(client, users, review_agenda, planned_review):
     client.force_login(users["brabant_editor"])
     response = client.post(f"/reviews/{planned_review.pk}/hold/", {"confirm": "on"})
     assert response.status_code == 403
@@ -318,7 +327,7 @@ def test_only_ministry_editors_hold_reviews(client, users, world, planned_review
     assert planned_review.status == "planned"
 
 
-def test_a_review_is_held_once_from_the_page(client, users, world, planned_review):
+def test_a_review_is_held_once_from_the_page(client, users, review_agenda, planned_review):
     client.force_login(users["ministry_editor"])
     page = client.get(f"/reviews/{planned_review.pk}/")
     assert "Herijking vaststellen" in page.content.decode()
@@ -358,7 +367,7 @@ def test_a_review_is_held_once_from_the_page(client, users, world, planned_revie
     assert "NB-2" in report.content.decode()
 
 
-def test_the_suggested_code_follows_the_agenda_pattern(world):
+def test_the_suggested_code_follows_the_agenda_pattern(review_agenda):
     review = Review(date=datetime.date(2016, 6, 8))
     assert (
         services.suggested_code(Agreement(code="MKB-2014-REG-ZUID"), review) == "MKB-2016-REG-ZUID"
@@ -366,7 +375,7 @@ def test_the_suggested_code_follows_the_agenda_pattern(world):
     assert services.suggested_code(Agreement(code="NB-1"), review) == "NB-1-2016"
 
 
-def test_reminders_once_a_day_per_party(users, world, parties):
+def test_reminders_once_a_day_per_party(users, review_agenda, parties):
     users["brabant_editor"].email = "brabant@example.nl"
     users["brabant_editor"].save()
     other = MembershipFactory(party=parties["PV30"], role="editor").user
@@ -394,10 +403,10 @@ def test_reminders_once_a_day_per_party(users, world, parties):
     assert ReminderLog.objects.get().day == timezone.localdate()
 
 
-def add_actions(world, n):
-    generic = world["generic"]
-    owner = world["actions"]["nb"].owner
-    regions = [world["actions"][k].region for k in ("nb", "li", "ehv", "ir")]
+def add_actions(review_agenda, n):
+    generic = review_agenda["generic"]
+    owner = review_agenda["actions"]["nb"].owner
+    regions = [review_agenda["actions"][k].region for k in ("nb", "li", "ehv", "ir")]
     Action.objects.bulk_create(
         Action(
             agreement=generic,
@@ -428,17 +437,17 @@ PAGES = [
 
 @pytest.mark.parametrize("url", PAGES)
 def test_queries_do_not_grow_with_the_actions(
-    client, users, world, url, django_assert_max_num_queries
+    client, users, review_agenda, url, django_assert_max_num_queries
 ):
     ReviewFactory(date="2016-01-02", title="Eerder", status="held")
     client.force_login(users["brabant_viewer"])
-    add_actions(world, 5)
+    add_actions(review_agenda, 5)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
-    add_actions(world, 60)
+    add_actions(review_agenda, 60)
     with django_assert_max_num_queries(len(few)):
         assert client.get(url).status_code == 200
     assert len(few) <= 45, [q["sql"][:120] for q in few.captured_queries]

@@ -15,11 +15,11 @@ DRAFT_MARKS = ["CONCEPT-1", "Geheim concept", "A-CONCEPT", "Geheime actie"]
 
 
 @pytest.fixture
-def review(world):
+def review(review_agenda):
     held = ReviewFactory(date="2015-06-08", title="Eerste herijking", status="held")
     planned = ReviewFactory(date="2016-01-05", title="Tweede herijking")
-    planned.decisions.create(agreement=world["draft"], decision="new", note="Concept erbij")
-    planned.decisions.create(agreement=world["generic"], decision="continue", note="Door")
+    planned.decisions.create(agreement=review_agenda["draft"], decision="new", note="Concept erbij")
+    planned.decisions.create(agreement=review_agenda["generic"], decision="continue", note="Door")
     return {"held": held, "planned": planned}
 
 
@@ -73,7 +73,7 @@ def test_every_page_answers_for_every_role_and_drafts_only_for_members(client, u
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("path", ["/reviews/actions/", "/reviews/agreements/"])
 @pytest.mark.parametrize("as_of", ["", "2016-01-04"])
-def test_exports_show_drafts_to_members_only(client, users, world, role, path, as_of):
+def test_exports_show_drafts_to_members_only(client, users, review_agenda, role, path, as_of):
     client.force_login(users[role])
     query = {"export": "csv", **({"as_of": as_of} if as_of else {})}
     response = client.get(path, query)
@@ -82,12 +82,12 @@ def test_exports_show_drafts_to_members_only(client, users, world, role, path, a
     assert ("CONCEPT-1" in text) is (role != "outsider")
 
 
-def test_members_see_the_draft_on_the_list(client, users, world):
+def test_members_see_the_draft_on_the_list(client, users, review_agenda):
     client.force_login(users["brabant_viewer"])
     assert "Geheime actie" in client.get("/reviews/actions/").content.decode()
 
 
-def test_english_when_asked(client, users, world):
+def test_english_when_asked(client, users, review_agenda):
     client.force_login(users["brabant_viewer"])
     html = client.get("/reviews/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en">' in html
@@ -96,7 +96,7 @@ def test_english_when_asked(client, users, world):
     assert "Kerncijfers" in dutch
 
 
-def test_a_draft_code_is_as_unknown_as_a_missing_one_for_outsiders(client, users, world):
+def test_a_draft_code_is_as_unknown_as_a_missing_one_for_outsiders(client, users, review_agenda):
     """The page gives no way to probe whether a draft code exists."""
     client.force_login(users["outsider"])
     draft = client.get("/reviews/actions/", {"agreement": "CONCEPT-1"})
@@ -150,7 +150,7 @@ def test_bad_input_is_a_4xx_never_a_server_error(client, users, review, url):
     assert 400 <= response.status_code < 500, (url, response.status_code)
 
 
-def test_any_iso_offset_in_updated_since_answers(client, users, world):
+def test_any_iso_offset_in_updated_since_answers(client, users, review_agenda):
     """+20:04 is valid ISO 8601 that PostgreSQL cannot store: compared in UTC, no error."""
     client.force_login(users["brabant_viewer"])
     url = "/reviews/actions/?updated_since=1825-02-25T19:51:26%2B20:04"
@@ -165,14 +165,14 @@ def test_bad_report_region_is_a_form_error(client, users, review):
     assert "Kies een agendaregio" in response.content.decode()
 
 
-def test_repeated_parameters_redirect_to_one_comma_list(client, users, world):
+def test_repeated_parameters_redirect_to_one_comma_list(client, users, review_agenda):
     client.force_login(users["brabant_viewer"])
     response = client.get("/reviews/actions/?status=planned&status=at_risk&q=")
     assert response.status_code == 302
     assert response["Location"] == "/reviews/actions/?status=planned%2Cat_risk"
 
 
-def test_saved_views_private_shared_and_reopened(client, users, world):
+def test_saved_views_private_shared_and_reopened(client, users, review_agenda):
     client.force_login(users["brabant_editor"])
     response = client.post(
         reverse("reviews:saved-view-create"),
@@ -197,7 +197,7 @@ def test_saved_views_private_shared_and_reopened(client, users, world):
     assert client.post(reverse("reviews:saved-view-delete", args=[shared.pk])).status_code == 403
 
 
-def test_an_invalid_filter_is_not_saved(client, users, world):
+def test_an_invalid_filter_is_not_saved(client, users, review_agenda):
     client.force_login(users["brabant_editor"])
     client.post(
         reverse("reviews:saved-view-create"),
@@ -219,17 +219,16 @@ def test_the_pdf_report_is_a_pdf(client, users, review):
     assert response.content.startswith(b"%PDF")
 
 
-def test_export_rows_equal_the_list(client, users, world):
+def test_export_rows_equal_the_list(client, users, review_agenda):
     client.force_login(users["brabant_viewer"])
     params = {"applies_to": "PV30", "ordering": "-code"}
     page = client.get("/reviews/actions/", params)
     rows = page.context["page"].paginator.count
     export = client.get("/reviews/actions/", {**params, "export": "csv"})
-    lines = list(
-        csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig")))
-    )
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    lines = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert len(lines) == rows
-    assert [line["code"] for line in lines] == [a.code for a in page.context["rows"]]
+    assert [line["Code"] for line in lines] == [a.code for a in page.context["rows"]]
     xlsx = client.get("/reviews/actions/", {**params, "export": "xlsx"})
     assert xlsx.status_code == 200
     assert Review.objects.count() == 0

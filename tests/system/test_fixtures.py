@@ -1,5 +1,8 @@
 """The shipped fixtures load on an empty migrated database (twice, idempotently) and hold
-the agenda as it stood at the 2016 review (8 June 2016), traceable to shared/reference.
+the agenda, traceable to shared/reference: each record as it stands, and its dated states
+(fixtures/07_dated_states.json) from the signing of 11 December 2014 through the review of
+8 June 2016 to the later outcomes (what the review pages show on each day:
+tests/reviews/test_dated_agenda.py).
 
 The expected values below are written out from the sources (Kamerstuk 29 697 nrs. 18, 20
 and 23, the 2016 progress presentation, domain-facts.md §9), never read from the fixtures.
@@ -11,7 +14,6 @@ import re
 from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,18 +33,19 @@ from agenda.models import (
     Theme,
 )
 from regions.models import Region
+from tests.paths import FIXTURE_DIR, ROOT
 
-FIXTURE_DIR = Path(__file__).parents[2] / "fixtures"
 FIXTURES = sorted(str(p) for p in FIXTURE_DIR.glob("*.json"))
 DESIGN_THEMES = {"MIT", "DMKB", "VFF", "IR", "SRA", "REG", "KIC", "ACT", "ROM", "NIA"}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-SNAPSHOT = date(2016, 6, 8)
+REVIEW_2016 = date(2016, 6, 8)
 ASSUMPTION = re.compile(r"(?:^|[.;:!?)]\s+)Aanname: \S")
 SEED_ONLY = "Aanname: alleen in de voortgangspresentatie 2016, niet geverifieerd."
 
 # Kamerstuk 29 697 nr. 20: "Voor de volgende vijf landsdelen zijn regiospecifieke afspraken
-# geformuleerd". Leads are the provinces that took part in 2014-2015 (Noord-Holland joined
-# in 2016); participants the ROMs in which EZ was a shareholder in 2014-2016 (domain-facts §3).
+# geformuleerd". Leads are the landsdeel's provinces; Noord-Holland's role in 2014-2015 is not
+# in the sources, so it has none here (marked as an assumption); participants the ROMs in
+# which EZ was a shareholder in 2014-2016 (domain-facts §3).
 REGION_SPECIFIC_2014 = {
     "MKB-2014-REG-ZUID": ("AG-ZUID", {"PV30", "PV31", "PV29"}, {"BOM", "LIOF"}),
     "MKB-2014-REG-OOST": ("AG-OOST", {"PV25", "PV23"}, {"OOSTNL"}),
@@ -72,8 +75,8 @@ GENERIC_AGREEMENTS = {
 }
 # What applies at each province besides the generic agreements: its landsdeel's service plan
 # and region-specific agreements (2014, and their 2016 update), and Noord-Holland's own entry.
-# The 2014 Noordvleugel agreements are the landsdeel's (nr. 20 lists Noord-Holland in it),
-# so they apply there, though Noord-Holland had no role in them before 2016.
+# The 2014 Noordvleugel agreements are the landsdeel's (nr. 20 lists Noord-Holland first in
+# it), so they apply there, whatever Noord-Holland's unknown role in them.
 REGIONAL_AGREEMENTS = {
     "PV20": {"MKB-2014-DMKB-NOORD", "MKB-2014-REG-NOORD", "MKB-2016-REG-NOORD"},
     "PV21": {"MKB-2014-DMKB-NOORD", "MKB-2014-REG-NOORD", "MKB-2016-REG-NOORD"},
@@ -131,7 +134,8 @@ REGIONAL_ACTIONS = {
 # Every object that keeps a value no source states, written out by hand.
 ASSUMED_AGREEMENTS = {
     "MKB-2014-VFF-01",  # which ROMs took part
-    "MKB-2014-ROM-01",  # EZ as lead
+    "MKB-2014-DMKB-NOORDVLEUGEL",  # leads without Noord-Holland in 2014-2015
+    "MKB-2014-REG-NOORDVLEUGEL",
     "MKB-2015-KIC-01",  # the reading of "steun provincies (én G32)"
     "MKB-2016-ACT-01",  # roles
     "MKB-2016-ROM-01",  # roles
@@ -331,14 +335,14 @@ def test_review_2016_adjusts_the_regional_agreements_by_a_superseding_version(lo
     has the decision `adjust`, the status `revised`, and one 2016 version that supersedes it,
     for the same landsdeel. Noord-Holland leads the 2016 Noordvleugel version (it joined in
     2016)."""
-    review = Review.objects.get(date=SNAPSHOT)
+    review = Review.objects.get(date=REVIEW_2016)
     adjusted = {d.agreement.code for d in review.decisions.filter(decision="adjust")}
     assert adjusted == set(REGION_SPECIFIC_2014)
     assert codes(Agreement.objects.filter(status="revised")) == set(REGION_SPECIFIC_2014)
     for code, (agenda_region, leads, _roms) in REGION_SPECIFIC_2014.items():
         (successor,) = Agreement.objects.get(code=code).superseded_by.all()
         assert successor.code == code.replace("2014", "2016"), code
-        assert (successor.agreed_on, successor.status) == (SNAPSHOT, "active"), code
+        assert (successor.agreed_on, successor.status) == (REVIEW_2016, "active"), code
         assert codes(successor.regions) == {agenda_region}, code
         successor_leads = codes_of(successor.party_links.filter(role="lead"), "party__code")
         assert successor_leads == leads | ({"PV27"} if code.endswith("NOORDVLEUGEL") else set())
@@ -349,14 +353,27 @@ def test_review_2016_adjusts_the_regional_agreements_by_a_superseding_version(lo
     assert new == {"MKB-2016-ACT-01", "MKB-2016-ROM-01", "MKB-2016-NIA-01", "MKB-2016-NH-01"}
 
 
-def test_noord_holland_has_no_role_before_2016(loaded):
-    """Noord-Holland joined in 2016 ("Landsdekkend: ook Noord Holland"): no party link,
-    action or budget line before then; its 2016 entry and MIT money of 2016 and 2017 stay."""
+def test_noord_holland_2014_2015_role_is_unknown_and_marked(loaded):
+    """Kamerstuk 29 697 nr. 20 names Noord-Holland first for the Noordvleugel, and the 2016
+    presentation calls "Landsdekkend: ook Noord Holland" new; what Noord-Holland did in
+    2014-2015 is in no source. So it has no party link, action or budget line before 2016 (the
+    unknown stays empty), the Noordvleugel texts say its role is unknown, and leaving it out is
+    marked as an assumption. Its 2016 entry and MIT money of 2016 and 2017 stay."""
     before_2016 = Agreement.objects.filter(created_at__lt=datetime(2016, 1, 1, tzinfo=AMSTERDAM))
     assert not AgreementParty.objects.filter(party__code="PV27", agreement__in=before_2016).exists()
     assert not Action.objects.filter(owner__code="PV27", agreement__in=before_2016).exists()
     assert not Action.objects.filter(contributors__code="PV27", agreement__in=before_2016).exists()
     assert not BudgetLine.objects.filter(party__code="PV27", year__lt=2016).exists()
+    for code in ("MKB-2014-DMKB-NOORDVLEUGEL", "MKB-2014-REG-NOORDVLEUGEL"):
+        agreement = Agreement.objects.get(code=code)
+        assert "noemt Noord-Holland als eerste provincie van de Noordvleugel" in (
+            agreement.description
+        ), code
+        assert "staat niet in de bronnen" in agreement.description, code
+        assert "geen rol" not in agreement.description, code
+        assert marked(agreement.source), code
+    owner_note = Action.objects.get(code="MKB-2014-DMKB-NOORDVLEUGEL-A1").source
+    assert "Kamerstuk 29 697 nr. 20 noemt Noord-Holland eerst" in owner_note
     entry = Agreement.objects.get(code="MKB-2016-NH-01")
     assert entry.party_links.get(party__code="PV27").role == "lead"
     money = {
@@ -420,12 +437,23 @@ def test_investor_relations_cofinanciers_are_not_named(loaded):
 
 
 def test_rom_evaluation_belongs_to_the_2014_agenda(loaded):
-    """The ROM evaluation (Ecorys, Sep 2015 - Mar 2016) was a topic of the 2014 agenda and
-    was sent to Parliament with Kamerstuk 29 697 nr. 23; the 2016 joint commissioning is new."""
+    """The ROM evaluation was a topic of the 2014 agenda, commissioned by the minister of EZ
+    ("in mijn opdracht", Kamerstuk 29 697 nr. 23) and carried out by Ecorys from September
+    2015 to March 2016; EZ leads it on that source, not on an assumption. The 2016 joint
+    commissioning is new."""
     evaluation = Action.objects.get(code="MKB-2014-ROM-01-A1")
-    assert evaluation.agreement.agreed_on == date(2014, 12, 11)
-    assert evaluation.agreement.status == "fulfilled"
+    agreement = evaluation.agreement
+    assert agreement.agreed_on == date(2014, 12, 11)
+    assert agreement.status == "fulfilled"
     assert (evaluation.start_date, evaluation.completed_on) == (date(2015, 9, 1), date(2016, 3, 31))
+    for text in (agreement.source, evaluation.source):
+        assert "Kamerstuk 29 697 nr. 23" in text
+        assert "in mijn opdracht" in text
+        assert "minister van EZ" in text
+    assert "in opdracht van de minister van EZ" in agreement.description
+    assert not marked(agreement.source)
+    assert agreement.party_links.get(role="lead").party.code == "EZ"
+    assert evaluation.owner.code == "EZ"
     assert not Action.objects.filter(agreement__code="MKB-2016-ROM-01").exists()
 
 
@@ -549,9 +577,12 @@ def test_codes_are_plain(loaded):
 
 
 def test_reviews_and_goals(loaded):
-    """The two progress reports as reviews; the WEF rank measured for the right year."""
-    review = Review.objects.get(date=SNAPSHOT)
+    """The two progress reports as reviews; the WEF rank measured for the right year. No
+    registry froze counts at those meetings, so the fixtures hold no snapshot: the pages count
+    each review's day from the dated history (nothing known later can slip in)."""
+    review = Review.objects.get(date=REVIEW_2016)
     assert review.status == "held"
+    assert list(Review.objects.values_list("snapshot", flat=True)) == [None, None]
     assert "Noord-Holland" in review.conclusion
     first = Review.objects.get(date=date(2015, 6, 8))
     assert "regiospecifieke afspraken" in first.conclusion
@@ -559,3 +590,126 @@ def test_reviews_and_goals(loaded):
     assert wef.lower_is_better
     # The seed labels the 5th place "2014"; it is the 2015-2016 report (domain-facts §0).
     assert wef.measurements.get(value=5).year == 2015
+
+
+DATED_STATES = FIXTURE_DIR / "07_dated_states.json"
+# Records whose history is more than their creation in the loaded state, with each state's day
+# and status, written out from the sources (an assumed day marked in the event's source).
+# Actions agreed at the signing and done "in 2015" (31-12-2015 stands for it).
+DONE_IN_2015 = (
+    "MKB-2014-MIT-01-A2",
+    "MKB-2014-DMKB-ZUID-A1",
+    "MKB-2014-DMKB-OOST-A1",
+    "MKB-2014-DMKB-NOORD-A1",
+    "MKB-2014-DMKB-ZUIDVLEUGEL-A1",
+    "MKB-2014-DMKB-NOORDVLEUGEL-A1",
+    "MKB-2014-VFF-01-A1",
+    "MKB-2014-IR-01-A1",
+)
+DATED_HISTORY = {
+    "MKB-2014-ROM-01": [("2014-12-11", "active"), ("2016-06-08", "fulfilled")],
+    **{
+        f"MKB-2014-REG-{region}": [("2014-12-11", "active"), ("2016-06-08", "revised")]
+        for region in ("ZUID", "OOST", "NOORD", "ZUIDVLEUGEL", "NOORDVLEUGEL")
+    },
+    "MKB-2015-KIC-01": [("2015-10-05", "active"), ("2018-01-01", "ended")],
+    "MKB-2016-NIA-01": [("2016-06-08", "active"), ("2020-01-01", "ended")],
+    "MKB-2014-MIT-01-A1": [
+        ("2014-12-11", "planned"),
+        ("2015-05-19", "done"),
+        ("2016-06-08", "done"),
+    ],
+    "MKB-2014-ROM-01-A1": [
+        ("2014-12-11", "planned"),
+        ("2015-09-01", "in_progress"),
+        ("2016-03-31", "done"),
+        ("2016-06-08", "done"),
+    ],
+    "MKB-2014-MIT-01-A4": [("2017-03-16", "planned"), ("2017-04-11", "done")],
+    **{code: [("2014-12-11", "planned"), ("2015-12-31", "done")] for code in DONE_IN_2015},
+    "MKB-2015-KIC-01-A1": [("2015-10-05", "planned"), ("2015-12-31", "done")],
+}
+# Events whose day or state no source gives: "planned" from the signing (or publication) on,
+# a month or year as one day, the end of the KIC and the NIA, the 2016 decision "complete".
+ASSUMED_EVENTS = {
+    *((code, "2014-12-11") for code in (*DONE_IN_2015, "MKB-2014-MIT-01-A1", "MKB-2014-ROM-01-A1")),
+    ("MKB-2015-KIC-01-A1", "2015-10-05"),
+    ("MKB-2014-MIT-01-A4", "2017-03-16"),
+    ("MKB-2014-MIT-01-A1", "2016-06-08"),  # when the number of participants was recorded
+    ("MKB-2014-ROM-01-A1", "2015-09-01"),
+    ("MKB-2014-ROM-01-A1", "2016-03-31"),
+    *((code, "2015-12-31") for code in (*DONE_IN_2015, "MKB-2015-KIC-01-A1")),
+    ("MKB-2014-ROM-01", "2016-06-08"),
+    ("MKB-2015-KIC-01", "2018-01-01"),
+    ("MKB-2016-NIA-01", "2020-01-01"),
+}
+# What became known after the review of 8 June 2016, in the last period only.
+LATER_OUTCOMES = {
+    ("agenda.budgetline", "MKB-2016-NIA-01", "2016-06-23"),
+    ("agenda.budgetline", "MKB-2016-NH-01", "2016-09-30"),
+    ("agenda.budgetline", "MKB-2014-MIT-01", "2017-03-16"),
+    ("actions.action", "MKB-2014-MIT-01-A4", "2017-03-16"),
+    ("actions.action", "MKB-2014-MIT-01-A4", "2017-04-11"),
+    ("agenda.agreement", "MKB-2015-KIC-01", "2018-01-01"),
+    ("agenda.agreement", "MKB-2016-NIA-01", "2020-01-01"),
+}
+
+
+def dated_events():
+    document = json.loads(DATED_STATES.read_text())
+    return [(period, event) for period in document["periods"] for event in period["events"]]
+
+
+def test_each_record_has_its_states_on_the_days_the_sources_give(loaded):
+    """The recorded history of every record that changed holds its states on the days the
+    sources give; every other record has one state, the loaded one, from its creation."""
+    for code, states in DATED_HISTORY.items():
+        model = Action if Action.objects.filter(code=code).exists() else Agreement
+        history = model.history.filter(code=code).order_by("history_date")
+        recorded = [
+            (str(timezone.localtime(h.history_date, AMSTERDAM).date()), h.status) for h in history
+        ]
+        assert recorded == states, code
+        assert [h.history_user for h in history] == [None] * len(states), code
+    changed = {*Action.history.filter(history_type="~").values_list("code", flat=True)}
+    changed |= {*Agreement.history.filter(history_type="~").values_list("code", flat=True)}
+    assert changed == set(DATED_HISTORY)
+    for action in Action.objects.exclude(code__in=DATED_HISTORY):
+        assert action.history.count() == 1, action.code
+
+
+def test_every_dated_state_has_its_source_and_marks_what_is_assumed(loaded):
+    """Each event names its source; exactly the events listed above carry "Aanname:"."""
+    assumed = set()
+    for _period, event in dated_events():
+        assert event["source"].strip(), event
+        if marked(event["source"]):
+            assumed.add((event["key"][0], event["at"][:10]))
+    assert assumed == ASSUMED_EVENTS
+
+
+def test_later_outcomes_are_a_separate_later_period(loaded):
+    """The outcomes after the review of 8 June 2016 (MIT 2017, the 2017 budget lines, the end
+    of the KIC and the NIA) are in the last period, which starts the day after the review; no
+    earlier period holds anything after that day."""
+    periods = json.loads(DATED_STATES.read_text())["periods"]
+    assert [p["from"] for p in periods] == ["2014-12-11", "2014-12-12", "2015-06-09", "2016-06-09"]
+    later = {(event["model"], event["key"][0], event["at"][:10]) for event in periods[-1]["events"]}
+    assert later == LATER_OUTCOMES
+    for period, event in dated_events():
+        if period["name"] != periods[-1]["name"]:
+            assert event["at"][:10] <= "2016-06-08", event
+
+
+def test_the_review_rhythm_is_periodic_not_yearly():
+    """The sources speak of a "periodieke herijking" (the 2018 agenda: every two years): no
+    text says the agenda is re-calibrated every year."""
+    yearly = re.compile(r"elk jaar|ieder jaar|jaarlijks|every year|each year|yearly", re.I)
+    texts = [*FIXTURE_DIR.glob("*.json"), ROOT / "README.md", *ROOT.glob("locale/*/*/*.po")]
+    texts += [
+        p
+        for p in ROOT.glob("**/templates/**/*")
+        if p.is_file() and not p.relative_to(ROOT).parts[0].startswith(".")  # virtualenvs
+    ]
+    found = [str(p.relative_to(ROOT)) for p in texts if yearly.search(p.read_text())]
+    assert found == []

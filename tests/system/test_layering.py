@@ -3,11 +3,11 @@ import only down that line, and the project package `config/` imports no app but
 user's scope (`agenda.scope`). Checked on the source, imports inside functions included."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
+
 APPS = ["regions", "agenda", "actions", "reviews"]
 DOMAIN_MODULES = [
     "models.py",
@@ -57,13 +57,13 @@ def test_domain_imports_point_one_way(app, path):
 
 
 # The URL configuration wires the apps' views together; it is no base.
-CONFIG_BASES = sorted(p for p in (ROOT / "config").glob("*.py") if not p.name.endswith("urls.py"))
+CONFIG_BASES = sorted(p for p in (ROOT / "config").rglob("*.py") if not p.name.endswith("urls.py"))
 
 
-@pytest.mark.parametrize("path", CONFIG_BASES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CONFIG_BASES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_config_imports_no_app_but_the_scope(path):
     wrong = {m for m in imported_modules(path) if app_of(m) and m != "agenda.scope"}
-    assert wrong == set(), f"config/{path.name} imports {wrong}"
+    assert wrong == set(), f"{path.relative_to(ROOT)} imports {wrong}"
 
 
 def test_the_check_sees_a_wrong_import(tmp_path):

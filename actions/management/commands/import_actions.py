@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from actions.importing import ActionImporter, ImportSource, report_lines
+from actions.importing.importer import ActionImporter
+from actions.importing.report import report_lines
+from config.spreadsheets.reading import ImportSource
 
 # Who an import without --as is, in the history: this account, named after the command. It
 # has full rights and no usable password (nobody logs in as it).

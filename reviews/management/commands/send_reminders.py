@@ -1,31 +1,46 @@
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from config.clock import CHOSEN, DATA, TODAY
+from config.forms import ReferenceDayForm
 from reviews.models import ReminderLog
 from reviews.reminders import due_reminders
+
+# Why the reference day is the one it is, for the operator (config.clock).
+REASONS = {TODAY: "today", CHOSEN: "chosen with --as-of", DATA: "AGENDA_SNAPSHOT_DATE"}
 
 
 class Command(BaseCommand):
     help = (
-        "Mail each party's editors their overdue and stalled actions, at most once a day per "
-        "party (a second run the same day sends nothing)."
+        "Mail each party's editors their overdue and stalled actions on the reference day "
+        "(today, or AGENDA_SNAPSHOT_DATE when set), at most once a day per party (a second "
+        "run the same day sends nothing)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--dry-run", action="store_true", help="Show what would be sent; send nothing."
         )
+        parser.add_argument(
+            "--as-of",
+            metavar="YYYY-MM-DD|today",
+            help="Judge on this reference day instead of the installation's.",
+        )
 
-    def handle(self, *args, dry_run=False, **options):
+    def handle(self, *args, dry_run=False, as_of=None, **options):
+        form = ReferenceDayForm({"as_of": as_of or ""})
+        if not form.is_valid():
+            raise CommandError(f"--as-of: {' '.join(form.errors['as_of'])}")
+        reference = form.reference()
         today = timezone.localdate()
         sent = skipped = quiet = recipients_total = 0
         overdue_total = stalled_total = 0
         with translation.override(settings.LANGUAGE_CODE):
-            for reminder in due_reminders(today):
+            for reminder in due_reminders(reference):
                 if not reminder.recipients:
                     continue
                 if not reminder.overdue and not reminder.stalled:
@@ -34,7 +49,7 @@ class Command(BaseCommand):
                 if ReminderLog.objects.filter(party=reminder.party, day=today).exists():
                     skipped += 1
                     continue
-                subject, body = self.message(reminder, today)
+                subject, body = self.message(reminder, reference)
                 if dry_run:
                     self.stdout.write(
                         f"would mail {reminder.party.code} → {', '.join(reminder.recipients)}: "
@@ -60,15 +75,17 @@ class Command(BaseCommand):
                 stalled_total += len(reminder.stalled)
         verb = "would mail" if dry_run else "mailed"
         self.stdout.write(
-            f"Reminders {today:%Y-%m-%d}: {verb} {sent} parties ({recipients_total} recipients; "
+            f"Reminders {today:%Y-%m-%d}, judged on {reference.day:%Y-%m-%d} "
+            f"({REASONS[reference.reason]}): {verb} {sent} parties ({recipients_total} recipients; "
             f"{overdue_total} overdue and {stalled_total} stalled actions); "
             f"{skipped} already reminded today; {quiet} with nothing overdue or stalled."
         )
 
-    def message(self, reminder, today):
+    def message(self, reminder, reference):
         context = {
             "reminder": reminder,
-            "today": today,
+            "reference": reference,
+            "as_of": f"&as_of={reference.as_of}" if reference.as_of else "",
             "site": settings.SITE_URL.rstrip("/"),
             "days": settings.STALLED_AFTER_DAYS,
         }

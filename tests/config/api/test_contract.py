@@ -5,25 +5,16 @@ against it by the autouse fixture in tests/conftest.py)."""
 
 import datetime
 import re
-import threading
-import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from actions.models import Action
 from actions.services import action_create, action_delete, action_update
-from agenda.models import Agreement
 from agenda.services import agreement_update
-from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
+from tests.factories import ActionFactory, AgreementFactory
 
 UTC_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-
-
-@pytest.fixture
-def world(small_agenda):
-    return small_agenda
 
 
 # --- strict input ----------------------------------------------------------------------
@@ -38,13 +29,13 @@ def world(small_agenda):
         ("/api/v1/agreements/GEN/history/?q=x", "q"),
     ],
 )
-def test_unknown_query_parameters_are_400_naming_them(api, world, path, param):
+def test_unknown_query_parameters_are_400_naming_them(api, small_agenda, path, param):
     response = api.get(path)
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [param]
 
 
-def test_repeated_list_parameters_mean_any_of(api, world):
+def test_repeated_list_parameters_mean_any_of(api, small_agenda):
     """`status=done&status=planned` is `status=done,planned`, never silently the last."""
     Action.objects.filter(code="OWN").update(status="in_progress")
     repeated = api.get("/api/v1/actions/?status=planned&status=in_progress").json()
@@ -55,13 +46,13 @@ def test_repeated_list_parameters_mean_any_of(api, world):
     assert {a["code"] for a in only["results"]} == {"OWN"}
 
 
-def test_repeating_a_single_value_parameter_is_400(api, world):
+def test_repeating_a_single_value_parameter_is_400(api, small_agenda):
     response = api.get("/api/v1/actions/?overdue=true&overdue=false")
     assert response.status_code == 400
     assert "overdue" in response.json()["errors"]
 
 
-def test_codes_match_regardless_of_case(api, world):
+def test_codes_match_regardless_of_case(api, small_agenda):
     lower = api.get("/api/v1/actions/?owner=pv30").json()
     assert {a["code"] for a in lower["results"]} == {"OWN"}
     assert api.get("/api/v1/agreements/gen/").json()["code"] == "GEN"
@@ -75,8 +66,8 @@ def test_codes_match_regardless_of_case(api, world):
         ({"title": "x", "secret": True}, "secret"),
     ],
 )
-def test_unknown_body_fields_are_400_naming_them(token_client, users, world, body, field):
-    action = world["own_action"]
+def test_unknown_body_fields_are_400_naming_them(token_client, users, small_agenda, body, field):
+    action = small_agenda["own_action"]
     response = token_client(users["ministry_editor"]).patch(
         f"/api/v1/actions/{action.pk}/", body, format="json"
     )
@@ -86,10 +77,10 @@ def test_unknown_body_fields_are_400_naming_them(token_client, users, world, bod
     assert action.version == 1
 
 
-def test_bodies_are_json_only(token_client, users, world):
+def test_bodies_are_json_only(token_client, users, small_agenda):
     """A form or multipart body is a 415, never read as something else ("None" as text)."""
     client = token_client(users["ministry_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     for response in [
         client.patch(url, {"title": "x"}, format="multipart"),
         client.generic("PATCH", url, "title=x", content_type="application/x-www-form-urlencoded"),
@@ -99,9 +90,9 @@ def test_bodies_are_json_only(token_client, users, world):
     assert Action.objects.get(code="OWN").version == 1
 
 
-def test_a_body_that_is_not_an_object_is_400(token_client, users, world):
+def test_a_body_that_is_not_an_object_is_400(token_client, users, small_agenda):
     client = token_client(users["ministry_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     for body in ["[1, 2]", '"title"', "null", "{"]:
         response = client.generic("PATCH", url, body, content_type="application/json")
         assert response.status_code == 400, body
@@ -111,9 +102,9 @@ def test_a_body_that_is_not_an_object_is_400(token_client, users, world):
 # --- ordering, pages and cursors --------------------------------------------------------
 
 
-def test_every_ordering_ends_with_id(api, world, parties):
+def test_every_ordering_ends_with_id(api, small_agenda, parties):
     """Rows sharing a timestamp still page in one order: none skipped, none repeated."""
-    agreement = world["generic"]
+    agreement = small_agenda["generic"]
     for n in range(7):
         ActionFactory(code=f"SAME-{n}", agreement=agreement, owner=parties["EZ"])
     same = timezone.now() - datetime.timedelta(hours=1)
@@ -134,17 +125,17 @@ def test_every_ordering_ends_with_id(api, world, parties):
     assert ids == sorted(ids)
 
 
-def test_unknown_ordering_key_is_400(api, world):
+def test_unknown_ordering_key_is_400(api, small_agenda):
     response = api.get("/api/v1/actions/?ordering=owner__name")
     assert response.status_code == 400
     assert "ordering" in response.json()["errors"]
 
 
-def test_cursor_walk_sees_every_row_once_while_rows_change(api, world, users, parties):
+def test_cursor_walk_sees_every_row_once_while_rows_change(api, small_agenda, users, parties):
     """`?cursor=`: ordered by (updated_at, id); a row changed during the walk moves to the
     end and is seen again, but no unchanged row is skipped or repeated."""
     for n in range(6):
-        ActionFactory(code=f"C-{n}", agreement=world["generic"], owner=parties["EZ"])
+        ActionFactory(code=f"C-{n}", agreement=small_agenda["generic"], owner=parties["EZ"])
     url = "/api/v1/actions/?cursor=&page_size=2"
     seen = []
     first = True
@@ -165,15 +156,15 @@ def test_cursor_walk_sees_every_row_once_while_rows_change(api, world, users, pa
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "eyJ4Ijox", "W10", "%00"])
-def test_a_cursor_we_did_not_give_out_is_400(api, world, cursor):
+def test_a_cursor_we_did_not_give_out_is_400(api, small_agenda, cursor):
     response = api.get(f"/api/v1/actions/?cursor={cursor}")
     assert response.status_code == 400
     assert "cursor" in response.json()["errors"]
 
 
-def test_history_and_updates_are_paginated_lists(api, token_client, users, world):
+def test_history_and_updates_are_paginated_lists(api, token_client, users, small_agenda):
     client = token_client(users["ministry_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     for n in range(3):
         client.patch(url, {"title": f"T{n}"}, format="json")
         client.post(url + "updates/", {"note": f"n{n}"}, format="json")
@@ -191,12 +182,12 @@ def test_history_and_updates_are_paginated_lists(api, token_client, users, world
 @pytest.mark.parametrize(
     "path", ["/api/v1/agreements/GEN/", "/api/v1/agreements/", "/api/v1/regions/PV30/"]
 )
-def test_if_none_match_gives_304_until_the_representation_changes(api, world, users, path):
+def test_if_none_match_gives_304_until_the_representation_changes(api, small_agenda, users, path):
     first = api.get(path)
     etag = first["ETag"]
-    assert etag.startswith('"') or etag.startswith('W/"')
+    assert etag.startswith('"'), "a strong ETag: the representation, byte for byte"
     assert api.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    agreement_update(agreement=world["generic"], user=users["superuser"], title="Nieuw")
+    agreement_update(agreement=small_agenda["generic"], user=users["superuser"], title="Nieuw")
     from regions.models import Region
 
     region = Region.objects.get(code="PV30")
@@ -207,14 +198,14 @@ def test_if_none_match_gives_304_until_the_representation_changes(api, world, us
     assert changed["ETag"] != etag
 
 
-def test_renaming_an_agreement_changes_its_actions(api, world, users):
+def test_renaming_an_agreement_changes_its_actions(api, small_agenda, users):
     """An action's JSON shows its agreement's title: renaming the agreement moves the action's
     updated_at, its ETag, and puts it in the feed and in updated_since."""
-    action = world["own_action"]
+    action = small_agenda["own_action"]
     url = f"/api/v1/actions/{action.pk}/"
     before = api.get(url)
     since = timezone.now()
-    agreement_update(agreement=world["generic"], user=users["superuser"], title="Hernoemd")
+    agreement_update(agreement=small_agenda["generic"], user=users["superuser"], title="Hernoemd")
     after = api.get(url)
     assert after.json()["agreement"]["name"] == "Hernoemd"
     assert after["ETag"] != before["ETag"]
@@ -228,7 +219,7 @@ def test_renaming_an_agreement_changes_its_actions(api, world, users):
     ]
 
 
-def test_cors_lets_browsers_read_the_public_api(client, world):
+def test_cors_lets_browsers_read_the_public_api(client, small_agenda):
     simple = client.get("/api/v1/regions/", HTTP_ORIGIN="https://dashboard.provincie.nl")
     assert simple["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in simple["Access-Control-Expose-Headers"]
@@ -257,7 +248,7 @@ def test_cors_lets_browsers_read_the_public_api(client, world):
         ("get", "/api/v1/actions/?format=yaml", 406, "not_acceptable"),
     ],
 )
-def test_every_api_error_is_json_with_a_code(api, world, method, path, status, code):
+def test_every_api_error_is_json_with_a_code(api, small_agenda, method, path, status, code):
     response = getattr(api, method)(path)
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/json")
@@ -266,7 +257,7 @@ def test_every_api_error_is_json_with_a_code(api, world, method, path, status, c
     assert body["detail"]
 
 
-def test_errors_follow_the_request_language(api, world):
+def test_errors_follow_the_request_language(api, small_agenda):
     dutch = api.get("/api/v1/actions/?status=nope").json()
     english = api.get("/api/v1/actions/?status=nope", HTTP_ACCEPT_LANGUAGE="en").json()
     assert dutch["code"] == english["code"] == "invalid"
@@ -274,22 +265,30 @@ def test_errors_follow_the_request_language(api, world):
     assert "Unknown" in english["errors"]["status"][0]
 
 
-def test_timestamps_are_utc_with_z_and_microseconds(api, world):
-    action = api.get(f"/api/v1/actions/{world['own_action'].pk}/").json()
+def test_timestamps_are_utc_with_z_and_microseconds(api, small_agenda):
+    action = api.get(f"/api/v1/actions/{small_agenda['own_action'].pk}/").json()
     for name in ("created_at", "updated_at"):
         assert UTC_TIMESTAMP.match(action[name]), action[name]
-    history = api.get(f"/api/v1/actions/{world['own_action'].pk}/history/").json()
+    history = api.get(f"/api/v1/actions/{small_agenda['own_action'].pk}/history/").json()
     assert UTC_TIMESTAMP.match(history["results"][0]["date"])
     csv_text = b"".join(api.get("/api/v1/actions/?format=csv").streaming_content).decode()
     assert re.search(r",\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", csv_text)
     # What the API writes, it reads back; a `+` sent unencoded (a space) too.
     echoed = api.get("/api/v1/actions/", {"updated_since": action["updated_at"]})
-    assert world["own_action"].pk in {a["id"] for a in echoed.json()["results"]}
+    assert small_agenda["own_action"].pk in {a["id"] for a in echoed.json()["results"]}
     spaced = api.get("/api/v1/actions/?updated_since=2000-01-01T00:00:00 01:00")
     assert spaced.status_code == 200
 
 
 # --- the schema -------------------------------------------------------------------------
+
+
+def without_examples(value):
+    if isinstance(value, dict):
+        return {k: without_examples(v) for k, v in value.items() if k != "examples"}
+    if isinstance(value, list):
+        return [without_examples(v) for v in value]
+    return value
 
 
 def test_schema_is_openapi_31_in_english_with_write_bodies(api, db):
@@ -317,7 +316,7 @@ def test_schema_is_openapi_31_in_english_with_write_bodies(api, db):
         "cancelled",
     ]
     assert status["description"]
-    text = str(spec)
+    text = str(without_examples(spec))  # the examples show the registry's data, in Dutch
     assert "Voortgang" not in text  # English, whatever was asked
     assert "Afspraak" not in text
 
@@ -334,23 +333,32 @@ def test_every_filter_has_a_description(api, db):
 # --- the sync feed ----------------------------------------------------------------------
 
 
-def test_feed_lists_created_changed_and_deleted_in_order(api, world, users, parties):
+def test_feed_lists_created_changed_and_deleted_in_order(api, small_agenda, users, parties):
+    """Each line says what to do with the key now: store it while it exists, drop it once it
+    is gone (then every line about it says `deleted`)."""
     since = timezone.now()
     user = users["superuser"]
-    created = action_create(user=user, agreement=world["generic"], owner=parties["EZ"], title="N")
-    action_update(action=created, user=user, title="N2")
-    action_delete(action=Action.objects.get(pk=created.pk), user=user)
     stamp = since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    feed = api.get("/api/v1/changes/", {"since": stamp, "type": "action"}).json()
-    assert [(c["key"], c["change"]) for c in feed["results"]] == [
-        (str(created.pk), "created"),
-        (str(created.pk), "changed"),
-        (str(created.pk), "deleted"),
-    ]
-    assert all(UTC_TIMESTAMP.match(c["at"]) for c in feed["results"])
+
+    def feed():
+        page = api.get("/api/v1/changes/", {"since": stamp, "type": "action"}).json()
+        assert all(UTC_TIMESTAMP.match(c["at"]) for c in page["results"])
+        return [(c["key"], c["change"]) for c in page["results"]]
+
+    created = action_create(
+        user=user, agreement=small_agenda["generic"], owner=parties["EZ"], title="N"
+    )
+    key = str(created.pk)
+    assert feed() == [(key, "created")]
+    action_update(action=created, user=user, title="N2")
+    assert feed() == [(key, "created"), (key, "changed")]
+    action_delete(action=Action.objects.get(pk=created.pk), user=user)
+    assert feed() == [(key, "deleted")] * 3
 
 
-def test_feed_never_shows_drafts_to_readers_without_a_membership(api, token_client, users, world):
+def test_feed_never_shows_drafts_to_readers_without_a_membership(
+    api, token_client, users, small_agenda
+):
     draft = AgreementFactory(code="GEHEIM", status="draft")
     ActionFactory(code="IN-GEHEIM", agreement=draft)
     anonymous = api.get("/api/v1/changes/", {"since": "2000-01-01", "page_size": 500}).json()
@@ -373,92 +381,10 @@ def test_feed_never_shows_drafts_to_readers_without_a_membership(api, token_clie
         "since=0915-09-15T13:36:55-16:50&cursor=x",
     ],
 )
-def test_feed_refuses_bad_parameters(api, world, query):
+def test_feed_refuses_bad_parameters(api, small_agenda, query):
     response = api.get(f"/api/v1/changes/?{query}")
     assert response.status_code == 400
     assert response.json()["errors"]
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_copy_kept_in_sync_through_the_feed_while_editors_write_is_exact(
-    api, tree, parties, users, settings
-):
-    """A partner's sync job follows `changes/` in small pages while another thread creates,
-    changes and deletes actions and renames an agreement; after a last catch-up its copy
-    equals the API's lists exactly."""
-    settings.CHANGES_SETTLE_SECONDS = 0
-    ThemeFactory(code="MIT")
-    agreement = AgreementFactory(code="SYNC-GEN")
-    editor = users["superuser"]
-    for n in range(5):
-        ActionFactory(code=f"S-{n}", agreement=agreement, owner=parties["EZ"])
-    copy = {}
-    since = "2000-01-01"
-
-    def sync():
-        nonlocal since
-        url = f"/api/v1/changes/?since={since}&page_size=3"
-        while url:
-            page = api.get(url).json()
-            for change in page["results"]:
-                path = (
-                    f"/api/v1/{'actions' if change['type'] == 'action' else change['type'] + 's'}/"
-                )
-                if change["type"] not in ("action", "agreement"):
-                    continue
-                key = (change["type"], change["key"])
-                if change["change"] == "deleted":
-                    copy.pop(key, None)
-                    continue
-                detail = api.get(f"{path}{change['key']}/")
-                if detail.status_code == 404:  # deleted since; its deletion comes later
-                    copy.pop(key, None)
-                else:
-                    copy[key] = detail.json()
-                since = change["at"]
-            url = page["next"]
-            time.sleep(0.01)
-
-    done = threading.Event()
-
-    def write():
-        try:
-            for n in range(12):
-                if n % 3 == 0:
-                    action_create(
-                        user=editor, agreement=agreement, owner=parties["PV30"], title=f"Nieuw {n}"
-                    )
-                elif n % 3 == 1:
-                    action = Action.objects.order_by("?").first()
-                    action_update(action=action, user=editor, progress=n)
-                else:
-                    action_delete(action=Action.objects.order_by("id").first(), user=editor)
-                if n == 6:
-                    agreement_update(
-                        agreement=Agreement.objects.get(code="SYNC-GEN"),
-                        user=editor,
-                        title="Hernoemd",
-                    )
-                time.sleep(0.02)
-        finally:
-            connection.close()
-            done.set()
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    while not done.is_set():
-        sync()
-    writer.join(timeout=60)
-    sync()  # the last catch-up
-    expected = {
-        ("action", str(a["id"])): a
-        for a in api.get("/api/v1/actions/?page_size=500").json()["results"]
-    }
-    expected |= {
-        ("agreement", a["code"]): a
-        for a in api.get("/api/v1/agreements/?page_size=500").json()["results"]
-    }
-    assert copy == expected
 
 
 @pytest.mark.parametrize(
@@ -477,4 +403,4 @@ def test_the_api_root_leads_to_the_docs_the_guide_and_the_code_lists(api, db, se
         assert api.get(root[name]).status_code == 200, name
     assert set(root["code_lists"]) == {"regions", "parties", "themes"}
     assert root["endpoints"]["changes"].endswith("/api/v1/changes/")
-    assert root["data_as_of"] == "2016-06-08"
+    assert root["reference_date"] == "2016-06-08"

@@ -63,3 +63,45 @@ def test_a_stray_cookie_on_no_endpoint_is_a_json_404(db, method):
     response = getattr(client, method)("/api/v1/actions/%C2%84/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("link", [{"role": "signatory"}, {"party": "PV30"}, {}])
+def test_a_party_link_without_its_party_or_role_is_a_400_in_a_patch_too(
+    token_client, users, small_agenda, link
+):
+    """Found by the fuzz from the schema's examples: a PATCH whose `parties` item lacked
+    `party` was a 500 (a partial update let the nested field be left out)."""
+    from agenda.models import Agreement
+
+    client = token_client(users["superuser"])
+    before = Agreement.objects.get(code="GEN").version
+    response = client.patch(
+        "/api/v1/agreements/GEN/", {"title": "x", "parties": [link]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "parties" in response.json()["errors"]
+    assert Agreement.objects.get(code="GEN").version == before
+
+
+@pytest.mark.parametrize("key", ["v\x7fh\x9a", "¾aúLm-\x8eï", "met spatie", "a;b"])
+def test_a_key_outside_the_code_alphabet_is_a_400(api, small_agenda, key):
+    """No row can have such a code (config.models.validate_code); the schema says the
+    alphabet, and the server refuses what the schema refuses (the fuzz found `?code=` with
+    control characters accepted)."""
+    response = api.get("/api/v1/themes/", {"code": key})
+    assert response.status_code == 400
+    assert "code" in response.json()["errors"]
+    assert api.get("/api/v1/themes/", {"code": "mit,NOPE"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", [{}, {"PV30": 1}, "PV30"])
+def test_a_list_field_given_something_else_is_a_400(token_client, users, small_agenda, value):
+    """Found by the fuzz: `"regions": {}` was read as "no regions" (DRF iterates a dict)."""
+    from agenda.models import Agreement
+
+    client = token_client(users["superuser"])
+    before = Agreement.objects.get(code="NB-1").version
+    response = client.patch("/api/v1/agreements/NB-1/", {"regions": value}, format="json")
+    assert response.status_code == 400, response.content
+    assert "regions" in response.json()["errors"]
+    assert Agreement.objects.get(code="NB-1").version == before

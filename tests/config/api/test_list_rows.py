@@ -97,7 +97,7 @@ def test_rows_are_byte_identical_to_the_serializer(agenda, api):
             assert response.status_code == 200, (who, query, response.content)
             body = response.json()
             ids = [row["id"] for row in body["results"]]
-            assert ids or query in ("?stalled=true", "?applies_to=PV30,PV31&overdue=true")
+            assert ids, (who, query)  # every query of LISTS finds rows: no empty comparison
             expected = serializer_body(body, response.wsgi_request, ids)
             assert response.content == expected, (who, query)
 

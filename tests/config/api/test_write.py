@@ -13,11 +13,6 @@ from agenda.models import Agreement
 from tests.conftest import require_or_skip
 
 
-@pytest.fixture
-def world(small_agenda):
-    return small_agenda
-
-
 def api_get_etag(client, url):
     return client.get(url)["ETag"]
 
@@ -30,13 +25,14 @@ def snapshot():
     )
 
 
-def test_anonymous_writes_are_401_and_write_nothing(api, world):
+def test_anonymous_writes_are_401_and_write_nothing(api, small_agenda):
     before = snapshot()
     response = api.post("/api/v1/actions/", {"agreement": "GEN", "owner": "PV30", "title": "x"})
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Token")
     assert (
-        api.patch(f"/api/v1/actions/{world['own_action'].pk}/", {"title": "x"}).status_code == 401
+        api.patch(f"/api/v1/actions/{small_agenda['own_action'].pk}/", {"title": "x"}).status_code
+        == 401
     )
     assert api.delete("/api/v1/agreements/NB-1/").status_code == 401
     assert snapshot() == before
@@ -52,7 +48,7 @@ def test_anonymous_writes_are_401_and_write_nothing(api, world):
         ("ministry_editor", "PV27", 201),
     ],
 )
-def test_create_action_obeys_the_scope(token_client, users, world, role, owner, expected):
+def test_create_action_obeys_the_scope(token_client, users, small_agenda, role, owner, expected):
     before = snapshot()
     response = token_client(users[role]).post(
         "/api/v1/actions/",
@@ -96,7 +92,9 @@ def test_create_action_obeys_the_scope(token_client, users, world, role, owner, 
         ({"agreement": ["GEN"], "owner": 5, "title": "x"}, "agreement"),
     ],
 )
-def test_bad_action_input_is_400_naming_the_field(token_client, users, world, payload, field):
+def test_bad_action_input_is_400_naming_the_field(
+    token_client, users, small_agenda, payload, field
+):
     before = snapshot()
     response = token_client(users["ministry_editor"]).post(
         "/api/v1/actions/", payload, format="json"
@@ -106,9 +104,9 @@ def test_bad_action_input_is_400_naming_the_field(token_client, users, world, pa
     assert snapshot() == before
 
 
-def test_editor_cannot_change_or_delete_another_provinces_action(token_client, users, world):
+def test_editor_cannot_change_or_delete_another_provinces_action(token_client, users, small_agenda):
     client = token_client(users["brabant_editor"])
-    url = f"/api/v1/actions/{world['other_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['other_action'].pk}/"
     before = snapshot()
     assert client.patch(url, {"title": "Van ons"}, format="json").status_code == 403
     assert client.delete(url).status_code == 403
@@ -118,17 +116,17 @@ def test_editor_cannot_change_or_delete_another_provinces_action(token_client, u
     assert snapshot() == before
 
 
-def test_editor_cannot_move_their_action_out_of_scope(token_client, users, world):
+def test_editor_cannot_move_their_action_out_of_scope(token_client, users, small_agenda):
     client = token_client(users["brabant_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     before = snapshot()
     assert client.patch(url, {"owner": "PV27"}, format="json").status_code == 403
     assert snapshot() == before
 
 
-def test_patch_status_goes_through_the_service(token_client, users, world):
+def test_patch_status_goes_through_the_service(token_client, users, small_agenda):
     client = token_client(users["brabant_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     illegal = client.patch(url, {"status": "done"}, format="json")
     assert illegal.status_code == 400
     # Dutch by default; the message names the allowed moves.
@@ -143,12 +141,12 @@ def test_patch_status_goes_through_the_service(token_client, users, world):
     no_note = client.patch(url, {"status": "at_risk"}, format="json")
     assert no_note.status_code == 400
     assert "note" in no_note.json()["errors"]
-    assert Action.objects.get(pk=world["own_action"].pk).status == "in_progress"
+    assert Action.objects.get(pk=small_agenda["own_action"].pk).status == "in_progress"
 
 
-def test_updates_endpoint_moves_status_with_a_note(token_client, users, world):
+def test_updates_endpoint_moves_status_with_a_note(token_client, users, small_agenda):
     client = token_client(users["brabant_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/updates/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/updates/"
     assert (
         client.post(url, {"status": "in_progress", "progress": 20}, format="json").status_code
         == 201
@@ -166,12 +164,12 @@ def test_updates_endpoint_moves_status_with_a_note(token_client, users, world):
     assert client.get(url, {"page_size": 1}).json()["next"].endswith("page=2&page_size=1")
 
 
-def test_stale_if_match_is_412_and_changes_nothing(token_client, users, world):
+def test_stale_if_match_is_412_and_changes_nothing(token_client, users, small_agenda):
     """Two editors read the same representation; the first write wins, the second gets 412
     with the current ETag, and nothing of it is written."""
     first = token_client(users["brabant_editor"])
     second = token_client(users["ministry_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     etag = first.get(url)["ETag"]
     assert etag.startswith('"')
     assert second.get(url)["ETag"] == etag  # the same representation, the same tag
@@ -197,11 +195,11 @@ def test_stale_if_match_is_412_and_changes_nothing(token_client, users, world):
         == 412
     )
     assert second.delete(url, HTTP_IF_MATCH='"garbage"').status_code == 412
-    action = Action.objects.get(pk=world["own_action"].pk)
+    action = Action.objects.get(pk=small_agenda["own_action"].pk)
     assert (action.title, action.version, action.status) == ("Eerste", 2, "planned")
 
 
-def test_agreement_writes_obey_scope_and_invariants(token_client, users, world):
+def test_agreement_writes_obey_scope_and_invariants(token_client, users, small_agenda):
     brabant = token_client(users["brabant_editor"])
     ministry = token_client(users["ministry_editor"])
     generic = {"code": "NEW-GEN", "title": "Nieuw", "theme": "MIT", "scope": "generic"}
@@ -244,9 +242,9 @@ def test_agreement_writes_obey_scope_and_invariants(token_client, users, world):
     assert Agreement.objects.filter(code="GEN").exists()
 
 
-def test_history_shows_who_changed_which_fields(token_client, users, world, api):
+def test_history_shows_who_changed_which_fields(token_client, users, small_agenda, api):
     client = token_client(users["brabant_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     client.patch(url, {"title": "Herzien", "progress": 40}, format="json")
     entries = client.get(url + "history/").json()["results"]
     assert entries[0]["user"] == "brabant"
@@ -258,7 +256,9 @@ def test_history_shows_who_changed_which_fields(token_client, users, world, api)
     assert client.get("/api/v1/agreements/NB-1/history/").status_code == 200
 
 
-def test_throttling_answers_429_with_retry_after(api, token_client, users, world, monkeypatch):
+def test_throttling_answers_429_with_retry_after(
+    api, token_client, users, small_agenda, monkeypatch
+):
     monkeypatch.setattr(
         AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"}
     )
@@ -284,14 +284,13 @@ def test_throttle_counts_live_in_the_shared_cache(api, db, settings, monkeypatch
         reachable = False
     require_or_skip(reachable, f"Redis at {url} is not reachable")
     client.flushdb()
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    }
+    redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    settings.CACHES = {"default": redis_cache, "throttle": redis_cache}
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
     assert [api.get("/api/v1/themes/").status_code for _ in range(2)] == [200, 200]
     assert any(b"throttle_anon" in key for key in client.keys("*"))
     # A second "server": a fresh cache connection sees the same counter and refuses.
-    caches["default"].close()
+    caches["throttle"].close()
     assert api.get("/api/v1/themes/").status_code == 429
     client.flushdb()
 
@@ -300,11 +299,11 @@ def test_throttle_counts_live_in_the_shared_cache(api, db, settings, monkeypatch
     "headers",
     [{"HTTP_AUTHORIZATION": "Token abc\x00def"}, {"HTTP_AUTHORIZATION": "Token " + "x" * 500}],
 )
-def test_malformed_tokens_are_401_not_errors(api, world, headers):
+def test_malformed_tokens_are_401_not_errors(api, small_agenda, headers):
     assert api.get("/api/v1/themes/", **headers).status_code == 401
 
 
-def test_nul_bytes_in_codes_are_400(token_client, users, world):
+def test_nul_bytes_in_codes_are_400(token_client, users, small_agenda):
     before = snapshot()
     response = token_client(users["ministry_editor"]).post(
         "/api/v1/actions/", {"agreement": "GEN\x00", "owner": "PV30", "title": "x"}, format="json"
@@ -314,9 +313,9 @@ def test_nul_bytes_in_codes_are_400(token_client, users, world):
     assert snapshot() == before
 
 
-def test_put_replaces_and_needs_every_required_field(token_client, users, world):
+def test_put_replaces_and_needs_every_required_field(token_client, users, small_agenda):
     client = token_client(users["brabant_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     before = snapshot()
     partial = client.put(url, {"title": "Alleen titel"}, format="json")
     assert partial.status_code == 400
@@ -337,11 +336,11 @@ def test_put_replaces_and_needs_every_required_field(token_client, users, world)
     assert [c["code"] for c in body["contributors"]] == ["PV30"]
 
 
-def test_history_records_many_to_many_changes_as_codes(token_client, users, world):
+def test_history_records_many_to_many_changes_as_codes(token_client, users, small_agenda):
     """Changing an action's contributors or an agreement's regions is a recorded change, by
     whom, with the codes before and after."""
     client = token_client(users["ministry_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     client.patch(url, {"contributors": ["BOM", "PV31"]}, format="json")
     client.patch(url, {"contributors": ["BOM"]}, format="json")
     entries = client.get(url + "history/").json()["results"]
@@ -354,9 +353,9 @@ def test_history_records_many_to_many_changes_as_codes(token_client, users, worl
     assert regions[0] == {"field": "regions", "old": ["PV30"], "new": ["GM0772"]}
 
 
-def test_if_match_star_means_any_version(token_client, users, world):
+def test_if_match_star_means_any_version(token_client, users, small_agenda):
     client = token_client(users["brabant_editor"])
-    url = f"/api/v1/actions/{world['own_action'].pk}/"
+    url = f"/api/v1/actions/{small_agenda['own_action'].pk}/"
     response = client.patch(
         url, {"title": "Wat de versie ook is"}, format="json", HTTP_IF_MATCH="*"
     )
@@ -365,12 +364,12 @@ def test_if_match_star_means_any_version(token_client, users, world):
 
 
 def test_history_queries_do_not_grow_with_its_length(
-    api, users, parties, world, django_assert_max_num_queries
+    api, users, parties, small_agenda, django_assert_max_num_queries
 ):
     """Long histories (changed fields, owners, contributors) cost the same few queries."""
     from actions.services import action_update
 
-    action = world["own_action"]
+    action = small_agenda["own_action"]
     url = f"/api/v1/actions/{action.pk}/history/"
 
     def grow_to(n):

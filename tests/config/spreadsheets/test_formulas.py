@@ -84,7 +84,8 @@ def test_the_review_list_csv_guards_signed_formulas(client, users, attacked):
     client.force_login(users["ministry_viewer"])
     response = client.get("/reviews/actions/", {"export": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
-    assert "'-2+3+cmd|' /C calc'!A0" in [c for row in csv.reader(io.StringIO(text)) for c in row]
+    cells = [c for row in csv.reader(io.StringIO(text), delimiter=";") for c in row]
+    assert "'-2+3+cmd|' /C calc'!A0" in cells
 
 
 def test_guarded_texts_come_back_whole(api, client, users, attacked, run_import):

@@ -117,7 +117,8 @@ def edit(path, edits):
     workbook = load_workbook(path)
     sheet = workbook.worksheets[0]
     header = [c.value for c in sheet[1]]
-    rows = {sheet.cell(row=r, column=2).value: r for r in range(2, sheet.max_row + 1)}
+    code = header.index("Code") + 1
+    rows = {sheet.cell(row=r, column=code).value: r for r in range(2, sheet.max_row + 1)}
     for (code, column), value in edits.items():
         sheet.cell(row=rows[code], column=header.index(column) + 1, value=value)
     out = io.BytesIO()
@@ -181,7 +182,8 @@ def test_editor_round_trips_an_excel_list(live_server, page_1366, brabant_action
     page.click("#import-confirm input[type=submit]")
     page.wait_for_url(f"{base}/admin/actions/action/")
     message = page.inner_text(".messagelist")
-    assert "Geïmporteerd uit acties-bewerkt.xlsx: 0 nieuw, 2 gewijzigd, 1 ongewijzigd." in message
+    assert "Geïmporteerd uit acties-bewerkt.xlsx: 0 nieuw, 2 gewijzigd, 0 ongewijzigd." in message
+    assert "Overgeslagen, als rijen van acties die u niet mag wijzigen: 1." in message
     assert "risico" in page.inner_text("#result_list")
     shoot(page, tmp_path, "import-4-opgeslagen.png")
     loket = Action.objects.get(pk=brabant_actions["loket"].pk)
@@ -209,7 +211,8 @@ def test_editor_round_trips_an_excel_list(live_server, page_1366, brabant_action
     page.wait_for_selector("#import-problems")
     problems = page.inner_text("#import-problems")
     assert "“eind 2026” is geen datum" in problems
-    assert "Deze actie valt buiten uw bevoegdheid." in problems
+    assert "Deze actie is van" in problems  # whose it is, at the column changed
+    assert "Laat de rij staan zoals die is geëxporteerd" in problems
     assert "De actie is na uw export gewijzigd" in problems  # NB-MIT-2 moved on since
     assert page.locator("#import-confirm").count() == 0
     shoot(page, tmp_path, "import-6-fouten.png")

@@ -18,13 +18,13 @@ from agenda.models import Agreement, Membership, Party, Review
 from regions.models import Region
 from tests.conftest import require_or_skip
 from tests.factories import ActionFactory, UserFactory
+from tests.paths import FIXTURES
 from tests.system.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-FIXTURES = sorted(str(p) for p in (Path(__file__).parents[3] / "fixtures").glob("*.json"))
 WIDTH = 1366
 
 
@@ -127,7 +127,7 @@ def test_a_review_meeting_in_the_browser(live_server, browser_page, real_agenda,
     # Saves the filter under a name, shared, and reopens it as a link.
     page.fill("#id_name", "Te laat in Zuid")
     page.check("input[name=shared]")
-    page.click("button:has-text('Bewaren')")
+    page.click("button:has-text('Opslaan')")
     page.wait_for_selector(".message.success")
     shots(page, "filter-bewaard")
     page.goto(f"{base}/reviews/actions/")
@@ -142,8 +142,9 @@ def test_a_review_meeting_in_the_browser(live_server, browser_page, real_agenda,
     download.value.save_as(target)
     sheet = load_workbook(target).active
     values = list(sheet.values)
-    assert values[0][0] == "id"
-    assert [row[1] for row in values[1:]] == ["TEST-ZEELAND"]
+    assert values[0][0] == "ID"  # the admin's sheet dialect: Dutch headers
+    code = values[0].index("Code")
+    assert [row[code] for row in values[1:]] == ["TEST-ZEELAND"]
 
     # The filter panel: another filter by clicking.
     page.goto(f"{base}/reviews/actions/")
@@ -163,17 +164,34 @@ def test_a_review_meeting_in_the_browser(live_server, browser_page, real_agenda,
     review = Review.objects.create(date=datetime.date(2017, 4, 12), title="Herijking 2017")
     review.participants.set(Party.objects.filter(code__in=["EZ", "IPO"]))
     review.decisions.create(
-        agreement=Agreement.objects.get(code="MKB-2016-REG-ZUID"),
-        decision="adjust",
-        note="Afspraken Zuid bijstellen.",
-    )
-    review.decisions.create(
         agreement=Agreement.objects.get(code="MKB-2014-SRA-01"),
         decision="stop",
         note="Gestopt: opgegaan in de handelsagenda.",
     )
     log_in(page, base, "ez")
     page.goto(f"{base}/reviews/{review.pk}/")
+    # The editor records a decision on the page itself: first one that does not fit...
+    zuid = Agreement.objects.get(code="MKB-2016-REG-ZUID")
+    form = page.locator(f"#decision-{zuid.pk}")
+    form.locator("select").select_option("new")
+    form.locator("textarea").fill("Afspraken Zuid bijstellen.")
+    form.locator("button").click()
+    page.wait_for_selector(".decision-form.has-errors")
+    assert (
+        "past niet bij MKB-2016-REG-ZUID" in page.locator(".decision-form.has-errors").inner_text()
+    )
+    assert not review.decisions.filter(agreement=zuid).exists()
+    # ... then the one that does, and is back on the page with it saved.
+    form = page.locator(f"#decision-{zuid.pk}")
+    form.locator("select").select_option("adjust")
+    form.locator("button").click()
+    page.wait_for_selector(".message.success")
+    assert review.decisions.get(agreement=zuid).decision == "adjust"
+    # The admin's page of the review and back.
+    page.click("text=Deze herijking in het register (beheer)")
+    page.wait_for_url(f"**/admin/agenda/review/{review.pk}/change/")
+    page.click("text=Openen op de herijkingspagina's")
+    page.wait_for_url(f"**/reviews/{review.pk}/")
     shots(page, "herijking-voorbereid")
     page.check("input[name=confirm]")
     page.click("button:has-text('Herijking vaststellen')")
@@ -201,3 +219,45 @@ def test_a_review_meeting_in_the_browser(live_server, browser_page, real_agenda,
     if extra:
         shutil.copy(pdf, Path(extra) / pdf.name)
     assert len(shots.taken) == 9
+
+
+def test_the_reference_day_in_the_browser(live_server, browser_page, real_agenda, shots):
+    """On the dashboard, the matrix and the admin's landing page a viewer sees the reference
+    day and why, judges on today with one click, and picks another day with the date field:
+    the counts follow (the demo's day, 8 June 2016: 24 actions; the first progress report,
+    8 June 2015: 10)."""
+    page, base = browser_page, live_server.url
+    log_in(page, base, "lezer")
+    note = page.locator(".reference-day").first
+    assert "Peildatum: 8 juni 2016" in note.inner_text()
+    assert "de ingestelde dag van de gegevens van deze installatie" in note.inner_text()
+    # The demo's 24 actions of that day, and the test's late action in Zeeland.
+    assert page.locator(".figure .number").first.inner_text() == "25"
+    page.click("text=Beoordeel op vandaag")
+    page.wait_for_url("**/reviews/?as_of=today")
+    assert "Peildatum: vandaag" in page.locator(".reference-day").first.inner_text()
+    shots(page, "peildatum-vandaag")
+    page.fill("#id_as_of", "2015-06-08")
+    page.click(".reference-day-form button")
+    page.wait_for_url("**/reviews/?as_of=2015-06-08")
+    assert "Peildatum gekozen: 8 juni 2015" in page.locator(".reference-day").first.inner_text()
+    assert page.locator(".figure .number").first.inner_text() == "10"
+    shots(page, "peildatum-gekozen")
+    page.click("text=Terug naar de ingestelde dag, 8 juni 2016")
+    page.wait_for_url(lambda url: "as_of" not in url)
+    assert "Peildatum: 8 juni 2016" in page.locator(".reference-day").first.inner_text()
+
+    page.goto(f"{base}/reviews/matrix/?theme=ACT")
+    page.click("text=Beoordeel op vandaag")
+    page.wait_for_url("**/reviews/matrix/?theme=ACT&as_of=today")
+    assert "Peildatum: vandaag" in page.locator(".reference-day").first.inner_text()
+    shots(page, "matrix-vandaag")
+
+    page.goto(f"{base}/admin/")
+    assert "Peildatum: 8 juni 2016" in page.locator(".reference-day").inner_text()
+    shots(page, "mijn-agenda-peildatum")
+    page.fill("#id_as_of", "2015-06-08")
+    page.click(".reference-day-form button")
+    page.wait_for_url("**/admin/?as_of=2015-06-08")
+    assert "Peildatum gekozen: 8 juni 2015" in page.locator(".reference-day").inner_text()
+    shots(page, "mijn-agenda-gekozen")

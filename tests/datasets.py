@@ -1,0 +1,87 @@
+"""Named, read-only data sets shared by the tests of a module: Django's `setUpTestData` for
+pytest. Building test data is most of a test's time; a data set is built once per module,
+inside a transaction that is rolled back when the module is done.
+
+Each test still gets its own fresh instances (one query per model), so nothing a test changes
+in memory (an attribute, a cached scope) reaches the next test; and each test's own writes are
+rolled back after it, as usual (its transaction is a savepoint inside the module's).
+
+Only for modules without `transactional_db` or `live_server` tests: those commit, and the
+module's transaction would hold their data back.
+
+    def build_scope_cases():
+        tree = build_tree()
+        ...
+        return {"tree": tree, "agreements": {...}}
+
+    scope_cases_rows, scope_cases = shared_dataset("scope_cases", build_scope_cases)
+"""
+
+import inspect
+from collections import defaultdict
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+
+def shared_dataset(name, build):
+    """Two fixtures: `<name>_rows` (module scope: `build()`'s result, built once) and `name`
+    (each test: the same structure with fresh instances). Assign both in the module."""
+    rows_name = f"{name}_rows"
+
+    @pytest.fixture(scope="module", name=rows_name)
+    def rows(django_db_setup, django_db_blocker):
+        with django_db_blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                yield build()
+            finally:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                # Content types made inside the module's transaction are gone with it.
+                ContentType.objects.clear_cache()
+
+    def fresh(db, **built):
+        return refetched(built[rows_name])
+
+    # Named as a parameter (not fetched inside), so that pytest sets the module's rows up
+    # before the test's own transaction begins: inside it, they would be rolled back with it.
+    fresh.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter("db", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter(rows_name, inspect.Parameter.KEYWORD_ONLY),
+        ]
+    )
+    return rows, pytest.fixture(fresh, name=name)
+
+
+def refetched(data):
+    """`data` with every model instance in it read again from the database (one query per
+    model), in the same structure (dicts, lists, tuples)."""
+    wanted = defaultdict(set)
+    _collect(data, wanted)
+    found = {model: model._default_manager.in_bulk(pks) for model, pks in wanted.items() if pks}
+    return _replace(data, found)
+
+
+def _collect(value, wanted):
+    if isinstance(value, models.Model):
+        wanted[type(value)].add(value.pk)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect(item, wanted)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _collect(item, wanted)
+
+
+def _replace(value, found):
+    if isinstance(value, models.Model):
+        return found[type(value)][value.pk]
+    if isinstance(value, dict):
+        return {key: _replace(item, found) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_replace(item, found) for item in value)
+    return value

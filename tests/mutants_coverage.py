@@ -1,0 +1,27 @@
+"""pytest plugin for `make mutants` (tests/mutants.py): records which test runs which line of
+the rule modules, so each mutant is tried by the tests that reach its line and no others."""
+
+import os
+
+import coverage
+
+_coverage = None
+
+
+def pytest_configure(config):
+    global _coverage
+    _coverage = coverage.Coverage(
+        data_file=os.environ["MUTANTS_COVERAGE_FILE"],
+        include=os.environ["MUTANTS_INCLUDE"].split(","),
+    )
+    _coverage.start()
+
+
+def pytest_runtest_setup(item):
+    # Setup, call and teardown of this test (its fixtures call the rules too) are this test's.
+    _coverage.switch_context(item.nodeid)
+
+
+def pytest_unconfigure(config):
+    _coverage.stop()
+    _coverage.save()
