@@ -213,6 +213,27 @@ def test_stalled_means_open_and_untouched_for_n_days(db):
     assert finished not in Action.objects.stalled(0, now=now + datetime.timedelta(days=1))
 
 
+def test_not_stalled_is_everything_else(db):
+    """The "stalled: no" filter is the complement of "stalled: yes" for the same day."""
+    now = timezone.now()
+    quiet = ActionFactory(code="QUIET")
+    fresh = ActionFactory(code="FRESH")
+    finished = put_in_status(ActionFactory(code="DONE"), "done")
+    Action.objects.exclude(pk=fresh.pk).update(updated_at=now - datetime.timedelta(days=60))
+    assert set(Action.objects.stalled(30, now=now)) == {quiet}
+    assert set(Action.objects.not_stalled(30, now=now)) == {fresh, finished}
+
+
+def test_involving_a_party_is_owning_or_contributing(db):
+    """Either role is enough: an action the party only contributes to is in, as is one it
+    only owns; an action of others is not."""
+    party, other = PartyFactory(), PartyFactory()
+    owned = ActionFactory(owner=party)
+    contributed = ActionFactory(owner=other, contributors=[party])
+    ActionFactory(owner=other)
+    assert set(Action.objects.involving(party)) == {owned, contributed}
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
