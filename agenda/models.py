@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.crypto import constant_time_compare
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -87,7 +88,7 @@ class Membership(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.user} – {self.party.code} ({self.get_role_display()})"
+        return f"{self.user} – {self.party.name} ({self.get_role_display()})"
 
 
 class Theme(CodedModel):
@@ -289,8 +290,9 @@ class BudgetLine(TimeStampedModel):
         ]
 
     def __str__(self):
-        party = self.party.code if self.party_id else "—"
-        return f"{self.agreement.code} {self.year}: € {self.amount} ({party})"
+        amount = number_format(self.amount, decimal_pos=2, force_grouping=True)
+        party = self.party.name if self.party_id else "—"
+        return f"{self.agreement} {self.year}: € {amount} ({party})"
 
     def natural_key(self):
         party_code = self.party.code if self.party_id else None
@@ -329,7 +331,7 @@ class Review(TimeStampedModel):
         constraints = [choices_constraint("status", ReviewStatus)]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} – {self.title}"
+        return f"{date_format(self.date)} – {self.title}"
 
     def natural_key(self):
         return (self.date.isoformat(),)
@@ -370,7 +372,7 @@ class ReviewDecision(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.agreement.code}: {self.get_decision_display()}"
+        return f"{self.agreement}: {self.get_decision_display()}"
 
     def natural_key(self):
         return (*self.review.natural_key(), *self.agreement.natural_key())
@@ -427,7 +429,7 @@ class GoalMeasurement(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.goal.code} {self.year}: {self.value}"
+        return f"{self.goal.name} {self.year}: {number_format(self.value)}"
 
     def natural_key(self):
         return (*self.goal.natural_key(), self.year)

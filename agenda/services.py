@@ -290,12 +290,14 @@ def ensure_decision_fits(decision, agreement):
         advice = _("A review decides nothing more about it.")
     raise ValidationError(
         {
-            "decision": _("“%(decision)s” does not fit %(code)s, which is %(status)s. %(advice)s")
+            "decision": _(
+                "“%(decision)s” does not fit %(agreement)s, which is %(status)s. %(advice)s"
+            )
             % {
                 "decision": ReviewDecisionKind(decision).label
                 if decision in ReviewDecisionKind.values
                 else decision,
-                "code": agreement.code,
+                "agreement": agreement,
                 "status": agreement.get_status_display(),
                 "advice": advice,
             }

@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -38,9 +39,10 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
-from agenda.scope import may_change, read_only_reason, scope_for
+from agenda.scope import join_names, may_change, read_only_reason, scope_for
 from config.clock import reference_day_panel
 from config.forms import ReferenceDayForm
 from config.history import history_entries, readable_entries
@@ -54,6 +56,11 @@ from config.spreadsheets.writing import (
     sheet_response,
     tracked,
 )
+
+# Django's admin titles a page whose form has errors "Error: …" (the browser tab, and the first
+# thing a screen reader reads); its Dutch catalogue has no translation for it (Django 5.2), so
+# ours gives one.
+DJANGO_WORDS_WITHOUT_DUTCH = [gettext_noop("Error:")]
 
 
 class RegistryLoginForm(AdminAuthenticationForm):
@@ -440,6 +447,37 @@ class ScopedAdminMixin:
         """Bulk delete, one row at a time through the service."""
         for obj in queryset:
             self.delete_model(request, obj)
+
+    def get_actions(self, request):
+        """Django's bulk delete, but a selection holding a row the user may not change is
+        refused before the confirmation page, naming those rows and why (Django's own page
+        would speak of "permission to delete related objects" of a type)."""
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (checked_delete_selected, name, description)
+        return actions
+
+
+def checked_delete_selected(modeladmin, request, queryset):
+    refused = [obj for obj in queryset if not may_change(request.user, obj)]
+    if not refused:
+        return delete_selected(modeladmin, request, queryset)
+    shown = [f"“{obj}”" for obj in refused[:5]]
+    if len(refused) > len(shown):
+        records = _("%(names)s and %(n)s more") % {
+            "names": ", ".join(shown),
+            "n": len(refused) - len(shown),
+        }
+    else:
+        records = join_names(shown)
+    modeladmin.message_user(
+        request,
+        _("Nothing was deleted: you may not change %(records)s. %(reason)s")
+        % {"records": records, "reason": read_only_reason(request.user, refused[0])},
+        level="error",
+    )
+    return None
 
 
 def _described(changelist):

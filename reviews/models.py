@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from config.models import TimeStampedModel, choices_constraint
@@ -84,4 +85,4 @@ class ReminderLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.party.code} {self.day:%Y-%m-%d}"
+        return f"{self.party.name} {date_format(self.day)}"

@@ -166,7 +166,7 @@ class DecisionSaveView(ReviewPageMixin, View):
             else:
                 messages.success(
                     request,
-                    _("The decision on %(code)s is recorded.") % {"code": agreement.code},
+                    _("The decision on %(agreement)s is recorded.") % {"agreement": agreement},
                 )
                 return redirect(f"{reverse('reviews:review', args=[pk])}#decision-{agreement.pk}")
         detail = ReviewDetailView(request=request, kwargs={"pk": pk})

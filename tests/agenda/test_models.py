@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -89,3 +90,34 @@ def test_protected_references_cannot_be_deleted(db):
         owner.delete()
     assert Action.objects.filter(owner=owner).exists()
     assert Agreement.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_records_are_named_by_names_and_dutch_dates():
+    """What the admin shows of a record (breadcrumbs, delete confirmations, history titles)
+    names its party, goal and agreement, and writes dates and amounts the Dutch way."""
+    from django.utils import translation
+
+    from agenda.models import ReviewDecision
+    from reviews.models import ReminderLog
+    from tests.factories import MembershipFactory, ReviewFactory, UserFactory
+
+    party = PartyFactory(code="PV30", name="Provincie Noord-Brabant")
+    agreement = AgreementFactory(code="A-1", title="Samen sterker")
+    line = BudgetLineFactory(agreement=agreement, year=2016, amount=1234567.5, party=party)
+    user = UserFactory(username="brabant")
+    membership = MembershipFactory(user=user, party=party, role="editor")
+    review = ReviewFactory(date=datetime.date(2016, 6, 8), title="Herijking 2016")
+    decision = ReviewDecision.objects.create(review=review, agreement=agreement, decision="stop")
+    goal = GoalFactory(code="G-WEF", name="Concurrentiepositie")
+    measurement = GoalMeasurement.objects.create(goal=goal, year=2016, value=Decimal("4.50"))
+    reminder = ReminderLog.objects.create(
+        party=party, day=datetime.date(2016, 6, 8), recipients="a@b.nl", overdue=1, stalled=0
+    )
+    with translation.override("nl"):
+        assert str(line) == "A-1 – Samen sterker 2016: € 1.234.567,50 (Provincie Noord-Brabant)"
+        assert str(membership) == "brabant – Provincie Noord-Brabant (redacteur)"
+        assert str(review) == "8 juni 2016 – Herijking 2016"
+        assert str(decision) == "A-1 – Samen sterker: stoppen"
+        assert str(measurement) == "Concurrentiepositie 2016: 4,50"
+        assert str(reminder) == "Provincie Noord-Brabant 8 juni 2016"

@@ -213,16 +213,40 @@ def test_bulk_risk_without_a_note_moves_nothing(client, users, admin_world):
     assert action.updates.first().note == "Vertraging"
 
 
-def test_bulk_delete_goes_through_scope_all_or_nothing(client, users, admin_world):
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_bulk_delete_goes_through_scope_all_or_nothing(client, users, admin_world, confirmed):
+    """A selection holding another's row is refused before the confirmation page (and a
+    forged confirmation too), naming that row by its title and saying why; nothing goes."""
     client.force_login(users["brabant_editor"])
-    selected = [admin_world["own_action"].pk, admin_world["other_action"].pk]
+    other = admin_world["other_action"]
+    selected = [admin_world["own_action"].pk, other.pk]
     response = client.post(
         "/admin/actions/action/",
-        {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
+        {
+            "action": "delete_selected",
+            "_selected_action": selected,
+            **({"post": "yes"} if confirmed else {}),
+        },
+        follow=True,
     )
-    # Django's delete confirmation refuses a selection holding a row outside the scope.
-    assert response.status_code == 403
+    assert response.redirect_chain == [("/admin/actions/action/", 302)]
     assert Action.objects.filter(pk__in=selected).count() == 2
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.startswith(f"Er is niets verwijderd: u mag “{other}” niet wijzigen. ")
+    assert other.code not in message.replace(str(other), "")
+
+
+def test_bulk_delete_of_ones_own_rows_asks_for_confirmation(client, users, admin_world):
+    client.force_login(users["brabant_editor"])
+    own = admin_world["own_action"]
+    response = client.post(
+        "/admin/actions/action/", {"action": "delete_selected", "_selected_action": [own.pk]}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Ja, ik weet het zeker" in page
+    assert str(own) in page
+    assert Action.objects.filter(pk=own.pk).exists()
 
 
 def test_owner_and_region_choices_are_scoped(client, users, admin_world, tree):

@@ -100,3 +100,21 @@ def test_the_apis_429_is_dutch_all_through(api, monkeypatch):
     assert int(response["Retry-After"]) >= 1
     english = api.get("/api/v1/themes/", HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
     assert english.startswith("Too many requests; try again in ")
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("nl", "Het formulier is verlopen"), ("en", "The form has expired")],
+)
+def test_a_form_without_its_security_token_gets_the_sites_403(language, heading):
+    """A form sent without (or with an old) CSRF token: what happened and what to do, in the
+    site's look, not Django's English "CSRF verification failed"."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/admin/login/", {"username": "x", "password": "y"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f"<h1>{heading}</h1>" in page
+    assert "CSRF" not in page
+    assert in_the_sites_look(page)

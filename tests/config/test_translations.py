@@ -101,3 +101,13 @@ def test_the_admins_buttons_and_filter_headings_read_as_dutch(client, users, sma
     headings = re.findall(r"<summary>\s*(.*?)\s*</summary>", listing, re.S)
     assert headings[:3] == ["Geldt voor", "Status", "Te laat"]
     assert not [h for h in headings if h.startswith("Op ")]
+
+
+@pytest.mark.django_db
+def test_a_form_with_errors_is_titled_in_dutch(client, users):
+    """Django's admin titles it "Error: …", which its Dutch catalogue does not translate."""
+    client.force_login(users["superuser"])
+    response = client.post("/admin/agenda/theme/add/", {"code": "", "name": ""})
+    assert response.status_code == 200
+    title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+    assert title.startswith("Fout: ")

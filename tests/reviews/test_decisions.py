@@ -81,7 +81,7 @@ def test_a_decision_that_does_not_fit_is_refused_with_a_form_error(
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "past niet bij CONCEPT-1" in body
+    assert "past niet bij CONCEPT-1 – Geheim concept, die concept is." in body
     assert "Kies daarvoor" in body
     assert 'class="decision-form has-errors"' in body
     assert "Afronden" in body  # the input is kept

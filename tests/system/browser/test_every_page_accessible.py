@@ -2,7 +2,8 @@
 provincial editor, in Dutch at 1366×768 in Chromium: the landing page, every admin list, add
 and change forms (one's own and read-only ones), history, delete confirmation, the import
 (upload and a preview with errors), the review pages (dashboard, lists, matrix, reviews, a
-review, its report), the login page and the error pages. No critical and no serious finding
+review, its report), and the login and error pages (not found, a locked login, an expired
+form, 400, 500) in Dutch and in English. No critical and no serious finding
 on any of them, with nothing excluded. Each page is photographed into $SCREENSHOT_DIR (and
 a summary of every finding, by impact, is written beside them) for a person to look at."""
 
@@ -12,7 +13,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib import admin
-from django.utils import timezone
+from django.test import Client, RequestFactory
+from django.utils import timezone, translation
+from django.views.defaults import server_error
 
 from actions.models import Action
 from agenda.models import Agreement
@@ -115,27 +118,77 @@ def import_preview(page, base, agenda):
     page.wait_for_selector("#import-preview, #import-problems")
 
 
+def error_pages(page, base, language):
+    """The login and the error pages a visitor can meet, as steps that open each: not found,
+    a locked login (429), a form sent without its security token (403), and the 400 and 500
+    pages, which a browser cannot provoke here: they are drawn by Django's own handlers and
+    shown on the site's address so that their stylesheet loads."""
+
+    def login_page():
+        page.goto(f"{base}/admin/login/")
+
+    def not_found():
+        page.goto(f"{base}/bestaat-niet/")
+
+    def locked_login():
+        for _ in range(5):
+            page.goto(f"{base}/admin/login/")
+            page.fill("#id_username", f"niemand-{language}")
+            page.fill("#id_password", "verkeerd")
+            page.click("input[type=submit]")
+        assert page.locator("h1").inner_text() != ""
+
+    def expired_form():
+        page.goto(f"{base}/admin/login/")
+        page.context.clear_cookies()
+        page.fill("#id_username", "iemand")
+        page.fill("#id_password", "iets")
+        page.click("input[type=submit]")
+
+    def drawn(status):
+        def show():
+            client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE=language)
+            if status == 400:
+                html = client.get("/admin/", HTTP_HOST="evil.example").content.decode()
+            else:
+                with translation.override(language):
+                    html = server_error(RequestFactory().get("/admin/")).content.decode()
+            page.goto(f"{base}/bestaat-niet/")
+            page.set_content(html)
+
+        return show
+
+    return [
+        ("aanmelden", login_page),
+        ("niet gevonden", not_found),
+        ("aanmelden geblokkeerd", locked_login),
+        ("formulier verlopen", expired_form),
+        ("fout 400", drawn(400)),
+        ("fout 500", drawn(500)),
+    ]
+
+
 def test_no_serious_finding_on_any_page(live_server, browser_context, provincial_week, axe):
     agenda = provincial_week
     base = live_server.url
     findings, counts, checked = {}, Counter(), []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def check(page, who, name):
+    def check(page, who, name, language="nl"):
         found = axe(page, impacts=("minor", "moderate", "serious", "critical"), with_impact=True)
         counts.update(f"{impact}: {rule}" for rule, impact, _target in found)
         serious = [(rule, target) for rule, impact, target in found if impact in SERIOUS]
         if serious:
             findings[f"{who}: {name}"] = serious
-        assert page.locator("html").get_attribute("lang") == "nl", name
+        assert page.locator("html").get_attribute("lang") == language, name
         page.screenshot(path=SCREENSHOTS / f"axe-{who}-{name.replace(' ', '-')}.png")
         checked.append(f"{who}: {name} ({page.url.removeprefix(base)})")
 
-    anonymous = browser_context()
-    anonymous.goto(f"{base}/admin/login/")
-    check(anonymous, "anoniem", "aanmelden")
-    anonymous.goto(f"{base}/bestaat-niet/")
-    check(anonymous, "anoniem", "niet gevonden")
+    for language, who in (("nl", "anoniem"), ("en", "anonymous")):
+        anonymous = browser_context(locale=language)
+        for name, page_check in error_pages(anonymous, base, language):
+            page_check()
+            check(anonymous, who, name, language)
 
     for who, username in (("ministerie", "ez"), ("provincie", "brabant")):
         page = browser_context()
