@@ -35,7 +35,9 @@ RECOVERY_GRACE = 5.0  # seconds after PostgreSQL is back in which a last error m
 
 
 def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    # UTC: django.setup() sets the process's TZ to the site's zone, which would switch the
+    # clock of a log mid-run.
+    print(f"[{time.strftime('%H:%M:%SZ', time.gmtime())}] {message}", flush=True)
 
 
 def free_port():
