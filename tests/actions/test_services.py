@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from actions.choices import ACTION_STATUS_MOVES, ActionStatus
 from actions.models import Action, ActionUpdate
-from actions.services import action_add_update, action_create, action_update
+from actions.services import (
+    _save_with_generated_code,
+    action_add_update,
+    action_create,
+    action_update,
+)
 from config.concurrency import StaleVersionError
 from tests.factories import ActionFactory, AgreementFactory, PartyFactory, UserFactory
 
@@ -181,6 +186,58 @@ def test_create_outside_scope_writes_nothing(db, users, parties):
             user=users["brabant_editor"], agreement=generic, owner=parties["PV27"], title="Ander"
         )
     assert list(Action.objects.values_list("title", flat=True)) == ["Eigen"]
+
+
+def test_a_generated_code_is_the_next_free_one_and_the_action_is_recorded_once(db, users, parties):
+    """No code given: `<agreement>-A<n>`, past the numbers taken (in any letter case), and one
+    "created" history record by the user."""
+    agreement = AgreementFactory(code="GEN")
+    ActionFactory(agreement=agreement, code="gen-a2")
+    first = action_create(
+        user=users["superuser"], agreement=agreement, owner=parties["PV30"], title="Een"
+    )
+    second = action_create(
+        user=users["superuser"], agreement=agreement, owner=parties["PV30"], title="Twee"
+    )
+    assert (first.code, second.code) == ("GEN-A3", "GEN-A4")
+    for action in (first, second):
+        assert [(r.history_type, r.history_user) for r in action.history.all()] == [
+            ("+", users["superuser"])
+        ]
+
+
+def test_a_generated_code_taken_meanwhile_is_replaced_by_the_next_free_one(db, users, parties):
+    """The race of two creates on PostgreSQL (tests/config/test_concurrent_creates.py), played
+    in one thread: the code looked up as free is taken by the time of the insert. The save
+    takes the next free number instead of failing with "code already exists"."""
+    agreement = AgreementFactory(code="GEN")
+    ActionFactory(agreement=agreement, code="GEN-A1", title="Eerste")
+    late = Action(agreement=agreement, owner=parties["PV30"], title="Laat", code="GEN-A1")
+    _save_with_generated_code(late, users["superuser"], [])
+    assert late.code == "GEN-A2"
+    assert list(Action.objects.order_by("code").values_list("code", "title")) == [
+        ("GEN-A1", "Eerste"),
+        ("GEN-A2", "Laat"),
+    ]
+
+
+def test_an_update_that_clears_the_code_gets_a_generated_one(db, ministry):
+    """An action always has a code: cleared (or from before codes were required), the next
+    free one of its agreement."""
+    agreement = AgreementFactory(code="GEN")
+    action = ActionFactory(agreement=agreement, code="EIGEN")
+    action_update(action=action, user=ministry, code="")
+    action.refresh_from_db()
+    assert action.code == "GEN-A2"
+
+
+def test_only_a_changed_region_is_checked_against_the_editors_area(db, users, parties, tree):
+    """Brabant's own action, placed by the ministry in another province: Brabant may still
+    change its title (only the links a write changes are the writer's to check)."""
+    action = ActionFactory(owner=parties["PV30"], region=tree["PV27"])
+    action_update(action=action, user=users["brabant_editor"], title="Nieuwe titel")
+    action.refresh_from_db()
+    assert (action.title, action.region) == ("Nieuwe titel", tree["PV27"])
 
 
 def test_action_region_must_lie_inside_the_agreements_regions(db, tree, ministry):
