@@ -8,7 +8,9 @@ by a new test or shown to be equivalent (README: the score and the equivalent on
 Fast enough to run whole: one pass of the rule's tests under coverage first records which
 test reaches which line (tests/mutants_coverage.py); each mutant then runs only the tests
 that reach its line, in a copy of the tree with its own ready test database (copied from a
-migrated one, never rebuilt). A line no test reaches is a survivor at once. Usage:
+migrated one, never rebuilt). A line no test reaches is a survivor at once. A mutant whose
+tests run far longer than they did unmutated (a loop that no longer ends) is stopped and
+counted as caught. Usage:
 
     python tests/mutants.py [--jobs 2] [--only agenda/scope.py ...] [--list]
 """
@@ -225,8 +227,15 @@ def run(tree, tests, timeout):
     return {0: "survived", 1: "killed"}.get(done.returncode, f"error {done.returncode}")
 
 
+def time_limit(tests, durations, fixed):
+    """`--timeout` if given, else a minute for the start plus five times what these tests took
+    in the coverage pass (itself slower than a plain run)."""
+    return fixed or 60 + 5 * sum(durations.get(test, 0) for test in tests)
+
+
 def reaching_tests(tree):
-    """{module: {line number (from 1): [test ids in TESTS' order]}}: one pass under coverage."""
+    """({module: {line number (from 1): [test ids in TESTS' order]}}, {test id: seconds}): one
+    pass under coverage."""
     data_file = tree / ".mutants-coverage"
     env = {
         **environment(tree),
@@ -255,7 +264,8 @@ def reaching_tests(tree):
     for lines in reached.values():
         for line, tests in lines.items():
             lines[line] = sorted(set(tests), key=rank.__getitem__)
-    return reached
+    durations = json.loads(Path(f"{data_file}.durations").read_text())
+    return reached, durations
 
 
 def first_in_tests(test):
@@ -318,7 +328,9 @@ def main():
         "--only", action="append", help="a rule module, e.g. agenda/scope.py (repeatable)"
     )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
-    parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument(
+        "--timeout", type=int, help="seconds per mutant (default: from its tests' own time)"
+    )
     parser.add_argument("--json", help="also write the outcomes to this file")
     args = parser.parse_args()
     todo = [m for m in mutants() if not args.only or m[0] in args.only]
@@ -335,7 +347,7 @@ def main():
         copy_tree(tree)
         prepare_database(tree)
         trees.append(tree)
-    reached = reaching_tests(trees[0])
+    reached, durations = reaching_tests(trees[0])
     print(f"which test reaches which line: {(time.monotonic() - started) / 60:.1f} min")
     free = list(trees)
 
@@ -343,13 +355,18 @@ def main():
         module, number, line, mutated = mutant
         tests = tests_for(reached, module, lines_of(module, number, line))
         tree = free.pop()
+        begun = time.monotonic()
         try:
             apply(tree, module, number, line, mutated)
-            outcome = run(tree, tests, args.timeout)
+            outcome = run(tree, tests, time_limit(tests, durations, args.timeout))
         finally:
             (tree / module).write_text(SOURCES[module])
             free.append(tree)
-        print(f"{outcome:>11}  {where(module, number)}: {line.strip()}  →  {mutated.strip()}")
+        seconds = time.monotonic() - begun
+        print(
+            f"{outcome:>11} {seconds:5.0f} s  {where(module, number)}: "
+            f"{line.strip()}  →  {mutated.strip()}"
+        )
         sys.stdout.flush()
         return outcome, mutant
 

@@ -1,11 +1,15 @@
 """pytest plugin for `make mutants` (tests/mutants.py): records which test runs which line of
 the rule modules, so each mutant is tried by the tests that reach its line and no others."""
 
+import json
 import os
+from collections import defaultdict
 
 import coverage
 
 _coverage = None
+# Seconds per test (setup, call, teardown): a mutant's time limit is a multiple of its tests'.
+_durations = defaultdict(float)
 
 
 def pytest_configure(config):
@@ -22,6 +26,12 @@ def pytest_runtest_setup(item):
     _coverage.switch_context(item.nodeid)
 
 
+def pytest_runtest_logreport(report):
+    _durations[report.nodeid] += report.duration
+
+
 def pytest_unconfigure(config):
     _coverage.stop()
     _coverage.save()
+    with open(os.environ["MUTANTS_COVERAGE_FILE"] + ".durations", "w") as file:
+        json.dump(_durations, file)

@@ -13,6 +13,7 @@ from actions.services import (
     action_create,
     action_update,
 )
+from agenda.scope import OutOfScope
 from config.concurrency import StaleVersionError
 from tests.factories import ActionFactory, AgreementFactory, PartyFactory, UserFactory
 
@@ -312,3 +313,53 @@ def test_a_refused_constraint_says_why_in_words(db, fields, message):
     assert "actions_action" not in text
     action.refresh_from_db()
     assert action.progress == 100
+
+
+def test_a_code_given_on_create_is_kept(db, users, parties):
+    """Only a new action without a code gets a generated one: a code the editor chose stays."""
+    agreement = AgreementFactory(code="GEN")
+    action = action_create(
+        user=users["superuser"], agreement=agreement, owner=parties["PV30"], title="Eigen",
+        code="EIGEN-1",
+    )  # fmt: skip
+    assert Action.objects.get(pk=action.pk).code == "EIGEN-1"
+
+
+@pytest.mark.parametrize("fields", [{}, {"title": "Nieuwe titel"}])
+def test_an_update_of_a_read_only_action_says_whose_it_is(db, users, parties, small_agenda, fields):
+    """Another province's action: refused before anything is compared, even a write that
+    changes nothing, with the reason it is read-only (whose it is), not the refusal of a
+    write that leaves the editor's scope."""
+    action = small_agenda["other_action"]
+    with pytest.raises(OutOfScope) as refused:
+        action_update(action=action, user=users["brabant_editor"], **fields)
+    assert refused.value.message.startswith(f"Deze actie is van {parties['PV27'].name}")
+    assert Action.objects.get(pk=action.pk).version == action.version
+
+
+def test_moving_an_action_to_another_agreement_may_not_leave_the_editors_scope(
+    db, users, parties, small_agenda
+):
+    """Noord-Holland's action without a region in Brabant's agreement is Brabant's to change
+    (it lies in Brabant's area); moved to the national agreement it would no longer be:
+    refused as a write that leaves the scope, nothing written."""
+    action = ActionFactory(code="NH-IN-NB", agreement=small_agenda["own"], owner=parties["PV27"])
+    with pytest.raises(OutOfScope) as refused:
+        action_update(
+            action=action, user=users["brabant_editor"], agreement=small_agenda["generic"]
+        )
+    assert "buiten uw bevoegdheid" in refused.value.message
+    assert Action.objects.get(pk=action.pk).agreement == small_agenda["own"]
+
+
+def test_moving_ones_own_action_to_an_agreement_closed_to_the_editor_is_refused(
+    db, users, small_agenda
+):
+    """Brabant's own action stays Brabant's to change anywhere, but Noord-Holland's agreement
+    takes no actions from Brabant: refused at the agreement, nothing written."""
+    action = small_agenda["own_action"]
+    with pytest.raises(OutOfScope) as refused:
+        action_update(action=action, user=users["brabant_editor"], agreement=small_agenda["other"])
+    assert refused.value.field == "agreement"
+    assert "geen acties toevoegen" in refused.value.message
+    assert Action.objects.get(pk=action.pk).agreement == small_agenda["generic"]
