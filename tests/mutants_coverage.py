@@ -14,8 +14,10 @@ _durations = defaultdict(float)
 
 def pytest_configure(config):
     global _coverage
+    # One data file per process (pytest-xdist's workers), combined by tests/mutants.py.
     _coverage = coverage.Coverage(
         data_file=os.environ["MUTANTS_COVERAGE_FILE"],
+        data_suffix=True,
         include=os.environ["MUTANTS_INCLUDE"].split(","),
     )
     _coverage.start()
@@ -33,5 +35,7 @@ def pytest_runtest_logreport(report):
 def pytest_unconfigure(config):
     _coverage.stop()
     _coverage.save()
-    with open(os.environ["MUTANTS_COVERAGE_FILE"] + ".durations", "w") as file:
+    # Beside the coverage data, not named like it (coverage's combine reads those).
+    folder = os.path.dirname(os.environ["MUTANTS_COVERAGE_FILE"])
+    with open(os.path.join(folder, f".mutants-durations.{os.getpid()}"), "w") as file:
         json.dump(_durations, file)
