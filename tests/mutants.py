@@ -44,6 +44,7 @@ RULE_MODULES = [
 # The rule's tests, fastest first: a killed mutant stops at its first failure.
 TESTS = [
     "tests/agenda/test_permissions.py",
+    "tests/config/test_services.py",
     "tests/actions",
     "tests/agenda",
     "tests/regions",
@@ -165,6 +166,22 @@ EQUIVALENT = {
         "for action, code in zip(waiting, codes, strict=True):",
         "for action, code in zip(waiting, codes, strict=False):",
     ): "the codes are made one per waiting action: the lengths are equal",
+    (
+        "actions/services.py", "_save_many",
+        '**dict(zip(columns, values, strict=True)), version=F("version") + 1, updated_at=now',
+        '**dict(zip(columns, values, strict=False)), version=F("version") + 1, updated_at=now',
+    ): "each group's values are read column by column: the lengths are equal",
+    (
+        "actions/services.py", "working_area_ids",
+        "if any(region.pk not in self._region_ids for region in regions):",
+        "if all(region.pk not in self._region_ids for region in regions):",
+    ): "the one region asked about is the action's, always among the batch's regions",
+    ("actions/services.py", "check_unique_codes", "return", "pass"):
+        "with no codes, the look-up of an empty list runs no query and finds nothing",
+    (
+        "actions/services.py", "check_unique_codes",
+        "if taken or len(holders) > 1:", "if taken or len(holders) >= 1:",
+    ): "a code free and wanted once refuses holders[1:]: nobody",
 }  # fmt: skip
 # A whole line removed: checks, guards, validations, writes.
 DELETABLE = re.compile(

@@ -11,6 +11,7 @@ from actions.services import (
     _save_with_generated_code,
     action_add_update,
     action_create,
+    action_delete,
     action_update,
 )
 from agenda.scope import OutOfScope
@@ -363,3 +364,49 @@ def test_moving_ones_own_action_to_an_agreement_closed_to_the_editor_is_refused(
     assert refused.value.field == "agreement"
     assert "geen acties toevoegen" in refused.value.message
     assert Action.objects.get(pk=action.pk).agreement == small_agenda["generic"]
+
+
+def test_another_provinces_action_cannot_be_deleted(db, users, small_agenda):
+    action = small_agenda["other_action"]
+    with pytest.raises(OutOfScope):
+        action_delete(action=action, user=users["brabant_editor"])
+    assert Action.objects.filter(pk=action.pk).exists()
+
+
+@pytest.mark.parametrize(("status", "progress"), [("in_progress", 30), ("done", 100)])
+def test_a_status_move_takes_the_progress_given_unless_done(db, ministry, status, progress):
+    """Started at 30 %: the progress given is kept; done is always 100 %."""
+    action = ActionFactory()
+    if status == "done":
+        action = put_in_status(action, "in_progress")
+    action_add_update(action=action, user=ministry, status=status, progress=30)
+    action.refresh_from_db()
+    assert (action.status, action.progress) == (status, progress)
+
+
+def test_a_progress_update_without_note_or_new_progress_is_refused(db, ministry):
+    action = ActionFactory(progress=20)
+    with pytest.raises(ValidationError) as refused:
+        action_add_update(action=action, user=ministry, progress=20, note="  ")
+    assert "note" in refused.value.message_dict
+    assert not ActionUpdate.objects.exists()
+
+
+def test_a_progress_beyond_100_is_refused_and_nothing_written(db, ministry):
+    action = ActionFactory(progress=20)
+    with pytest.raises(ValidationError) as refused:
+        action_add_update(action=action, user=ministry, progress=150, note="Te veel")
+    assert "progress" in refused.value.message_dict
+    action.refresh_from_db()
+    assert (action.progress, action.version) == (20, 1)
+    assert not ActionUpdate.objects.exists()
+
+
+def test_linked_within_a_region_goes_by_the_actions_own_region_first(db, tree):
+    """An agreement of Noord-Brabant and Noord-Holland: its action placed in Noord-Holland is
+    not linked within Noord-Brabant; its action without a region is, through the agreement."""
+    both = AgreementFactory(scope="regional", regions=[tree["PV30"], tree["PV27"]])
+    in_holland = ActionFactory(agreement=both, region=tree["PV27"])
+    unplaced = ActionFactory(agreement=both, region=None)
+    assert set(Action.objects.linked_within(tree["PV30"])) == {unplaced}
+    assert set(Action.objects.linked_within(tree["PV27"])) == {in_holland, unplaced}
