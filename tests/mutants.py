@@ -3,20 +3,22 @@
 Each mutant changes one thing in the modules that hold the registry's rules (the scope, the
 status moves, the region tree, the write services): a comparison turned round, a condition
 dropped, a check deleted. A mutant that no test fails "survives" and is printed, to be killed
-by a new test or shown to be equivalent (README: the score and the equivalent ones).
+by a new test or shown to be equivalent (the EQUIVALENT table below; README: the score).
 
 Fast enough to run whole: one pass of the rule's tests under coverage first records which
 test reaches which line (tests/mutants_coverage.py); each mutant then runs only the tests
 that reach its line, in a copy of the tree with its own ready test database (copied from a
-migrated one, never rebuilt). A line no test reaches is a survivor at once. A mutant whose
-tests run far longer than they did unmutated (a loop that no longer ends) is stopped and
-counted as caught. Usage:
+migrated one, never rebuilt). A line no statement-level test reaches (a table, a decorator)
+is tried by every test that reaches its module. A mutant whose tests run far longer than they
+did unmutated (a loop that no longer ends) is stopped and counted as caught. Usage:
 
     python tests/mutants.py [--jobs 2] [--only agenda/scope.py ...] [--list]
+                            [--recheck-equivalent] [--json outcomes.json]
 """
 
 import argparse
 import ast
+import functools
 import json
 import os
 import re
@@ -240,15 +242,24 @@ def mutants():
         yield module, None, old, new
 
 
+@functools.cache
+def definitions(module):
+    """(first line, last line, name) of every function and class, decorators included, outer
+    ones first: parsed once per module, asked once per mutant."""
+    return [
+        (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno, node.name)
+        for node in ast.walk(ast.parse(SOURCES[module]))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
+
+
 def enclosing_function(module, number):
-    """The name of the innermost function or class holding line `number` (from 0), decorators
-    included; "" at module level."""
-    name, line = "", number + 1
-    for node in ast.walk(ast.parse(SOURCES[module])):  # outer nodes first
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            if first <= line <= node.end_lineno:
-                name = node.name
+    """The name of the innermost function or class holding line `number` (from 0); "" at
+    module level."""
+    name = ""
+    for first, last, candidate in definitions(module):
+        if first <= number + 1 <= last:
+            name = candidate
     return name
 
 

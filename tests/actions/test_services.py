@@ -368,14 +368,15 @@ def test_moving_ones_own_action_to_an_agreement_closed_to_the_editor_is_refused(
 
 def test_another_provinces_action_cannot_be_deleted(db, users, small_agenda):
     action = small_agenda["other_action"]
-    with pytest.raises(OutOfScope):
+    with pytest.raises(OutOfScope) as refused:
         action_delete(action=action, user=users["brabant_editor"])
+    assert refused.value.message.startswith("Deze actie is van")
     assert Action.objects.filter(pk=action.pk).exists()
 
 
 @pytest.mark.parametrize(("status", "progress"), [("in_progress", 30), ("done", 100)])
 def test_a_status_move_takes_the_progress_given_unless_done(db, ministry, status, progress):
-    """Started at 30 %: the progress given is kept; done is always 100 %."""
+    """The progress given with a status move is kept, except on done: always 100 %."""
     action = ActionFactory()
     if status == "done":
         action = put_in_status(action, "in_progress")
@@ -389,6 +390,7 @@ def test_a_progress_update_without_note_or_new_progress_is_refused(db, ministry)
     with pytest.raises(ValidationError) as refused:
         action_add_update(action=action, user=ministry, progress=20, note="  ")
     assert "note" in refused.value.message_dict
+    assert Action.objects.get(pk=action.pk).version == 1
     assert not ActionUpdate.objects.exists()
 
 

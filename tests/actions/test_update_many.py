@@ -41,6 +41,7 @@ def test_the_refusal_names_the_owner_stored_now_not_the_one_read(users, parties,
     )
     assert isinstance(refusal, OutOfScope)
     assert refusal.message.startswith(f"Deze actie is van {parties['PV27'].name}")
+    assert Action.objects.get(pk=action.pk).version == action.version
 
 
 def test_a_move_to_an_open_agreement_is_written(users, small_agenda):
