@@ -154,6 +154,10 @@ def parties(tree):
 
 @pytest.fixture
 def small_agenda(tree, parties):
+    return build_small_agenda(tree, parties)
+
+
+def build_small_agenda(tree, parties):
     """A generic agreement, Noord-Brabant's and Noord-Holland's, and actions of both."""
     from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 

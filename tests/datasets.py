@@ -15,6 +15,11 @@ module's transaction would hold their data back.
         return {"tree": tree, "agreements": {...}}
 
     scope_cases_rows, scope_cases = shared_dataset("scope_cases", build_scope_cases)
+    tree, users = dataset_parts("scope_cases", "tree", "users")
+
+`dataset_parts` names parts of the data set after the conftest's fixtures (`tree`, `parties`,
+`users`, ...), so that the module's tests keep asking for them by name and get the shared
+rows instead of building their own.
 """
 
 import inspect
@@ -22,7 +27,11 @@ from collections import defaultdict
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import models, transaction
+
+from tests.conftest import build_parties, build_small_agenda, build_tree, build_users
+from tests.paths import FIXTURES
 
 
 def shared_dataset(name, build):
@@ -55,6 +64,40 @@ def shared_dataset(name, build):
         ]
     )
     return rows, pytest.fixture(fresh, name=name)
+
+
+def dataset_parts(name, *parts):
+    """A fixture per part, named after it, that returns `<name>[part]` for each test."""
+
+    def part_fixture(part):
+        def get(**kwargs):
+            return kwargs[name][part]
+
+        get.__signature__ = inspect.Signature(
+            [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)]
+        )
+        return pytest.fixture(get, name=part)
+
+    return tuple(part_fixture(part) for part in parts)
+
+
+def build_people():
+    """The small region tree, a party per kind and a user per role (tests/conftest.py)."""
+    tree = build_tree()
+    parties = build_parties(tree)
+    return {"tree": tree, "parties": parties, "users": build_users(parties)}
+
+
+def build_people_and_small_agenda():
+    """`build_people` and the small agenda on it (tests/conftest.py's `small_agenda`)."""
+    people = build_people()
+    return {**people, "small_agenda": build_small_agenda(people["tree"], people["parties"])}
+
+
+def load_real_agenda():
+    """The shipped fixtures: the real agenda, as `make run` loads it."""
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    return {}
 
 
 def refetched(data):

@@ -12,10 +12,25 @@ from openpyxl import load_workbook
 
 from actions.models import Action
 from actions.services import action_add_update, action_update
+from tests.datasets import build_people_and_small_agenda
 
 
 @pytest.fixture
 def import_world(small_agenda, users, tree, parties):
+    return build_import_world(small_agenda, users, tree, parties)
+
+
+def build_people_and_import_world():
+    """`build_people_and_small_agenda` with the import world's values: for a module's shared
+    data set (tests/datasets.py), with `import_world` as one of its parts."""
+    shared = build_people_and_small_agenda()
+    world = build_import_world(
+        shared["small_agenda"], shared["users"], shared["tree"], shared["parties"]
+    )
+    return {**shared, "import_world": world}
+
+
+def build_import_world(small_agenda, users, tree, parties):
     """The small agenda, with values that a round trip must keep: accents, line breaks, a
     formula-like result, a leading apostrophe ('s-Hertogenbosch), dates, contributors, a
     region, an action in progress."""

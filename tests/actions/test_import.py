@@ -13,12 +13,20 @@ from tests.actions.conftest import (
     add_csv_row,
     admin_export,
     api_export,
+    build_people_and_import_world,
     csv_rows,
     edit_csv,
     edit_xlsx,
     row_of,
     state,
     xlsx_rows,
+)
+from tests.datasets import dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_import_world)
+tree, parties, users, small_agenda, import_world = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda", "import_world"
 )
 
 pytestmark = pytest.mark.django_db

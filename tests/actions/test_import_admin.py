@@ -11,8 +11,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from actions import admin_import, import_jobs
 from actions.models import Action, ImportUpload
 from actions.services import action_update
-from tests.actions.conftest import admin_export, edit_xlsx, row_of, state, xlsx_rows
+from tests.actions.conftest import (
+    admin_export,
+    build_people_and_import_world,
+    edit_xlsx,
+    row_of,
+    state,
+    xlsx_rows,
+)
+from tests.datasets import dataset_parts, shared_dataset
 from tests.jobs.conftest import run_jobs
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_import_world)
+tree, parties, users, small_agenda, import_world = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda", "import_world"
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,11 @@ from actions.services import ActionChange, action_update_many
 from config.services import constraint_errors
 from config.spreadsheets.reading import ImportSource
 from tests.actions.conftest import state
+from tests.datasets import build_people, dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+people_rows, people = shared_dataset("people", build_people)
+tree, parties, users = dataset_parts("people", "tree", "parties", "users")
 
 pytestmark = pytest.mark.django_db
 

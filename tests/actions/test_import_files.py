@@ -13,7 +13,21 @@ from actions.importing import importer
 from actions.importing.importer import ActionImporter
 from config.spreadsheets import reading
 from config.spreadsheets.reading import ImportSource, open_table
-from tests.actions.conftest import admin_export, api_export, csv_rows, edit_xlsx, state
+from tests.actions.conftest import (
+    admin_export,
+    api_export,
+    build_people_and_import_world,
+    csv_rows,
+    edit_xlsx,
+    state,
+)
+from tests.datasets import dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_import_world)
+tree, parties, users, small_agenda, import_world = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda", "import_world"
+)
 
 pytestmark = pytest.mark.django_db
 

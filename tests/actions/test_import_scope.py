@@ -5,8 +5,23 @@ import pytest
 
 from actions.models import Action, ActionUpdate
 from actions.services import action_add_update
-from tests.actions.conftest import add_csv_row, api_export, csv_rows, edit_csv, row_of, state
+from tests.actions.conftest import (
+    add_csv_row,
+    api_export,
+    build_people_and_import_world,
+    csv_rows,
+    edit_csv,
+    row_of,
+    state,
+)
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ActionFactory, AgreementFactory
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_import_world)
+tree, parties, users, small_agenda, import_world = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda", "import_world"
+)
 
 pytestmark = pytest.mark.django_db
 

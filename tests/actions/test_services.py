@@ -16,7 +16,12 @@ from actions.services import (
 )
 from agenda.scope import OutOfScope
 from config.concurrency import StaleVersionError
+from tests.datasets import build_people, dataset_parts, shared_dataset
 from tests.factories import ActionFactory, AgreementFactory, PartyFactory, UserFactory
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+people_rows, people = shared_dataset("people", build_people)
+tree, parties, users = dataset_parts("people", "tree", "parties", "users")
 
 ALL_MOVES = list(itertools.product(ActionStatus.values, repeat=2))
 # DESIGN.md's table of status moves, written out: the tests never derive it from the code.

@@ -11,6 +11,13 @@ from actions.choices import ActionStatus
 from actions.history import on_day
 from actions.models import Action
 from config.clock import today
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 pytestmark = pytest.mark.django_db
 

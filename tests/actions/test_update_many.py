@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from actions.models import Action
 from actions.services import SAME_VALUE_STATEMENTS, ActionChange, action_update_many
 from agenda.scope import OutOfScope
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
 from tests.factories import ActionFactory
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,14 @@ from actions.services import action_add_update, action_create
 from agenda.choices import ReviewDecisionKind
 from agenda.models import ReviewDecision
 from agenda.services import agreement_create, agreement_update
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
 from tests.factories import ReviewFactory
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 SECRET = "Geheime conceptafspraak"
 SECRET_ACTION = "Geheime conceptactie"

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from actions.models import Action, ActionUpdate
 from agenda.models import Agreement, AgreementParty, BudgetLine
 from tests.conftest import build_parties, build_tree, build_users
-from tests.datasets import shared_dataset
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ActionFactory, AgreementFactory, BudgetLineFactory, ThemeFactory
 
 ROLES = [
@@ -89,16 +89,7 @@ def build_scope_cases():
 
 
 scope_case_rows, scope_cases = shared_dataset("scope_cases", build_scope_cases)
-
-
-@pytest.fixture
-def users(scope_cases):
-    return scope_cases["users"]
-
-
-@pytest.fixture
-def parties(scope_cases):
-    return scope_cases["parties"]
+users, parties = dataset_parts("scope_cases", "users", "parties")
 
 
 ALL_AGREEMENTS = {"generic", "draft", "led", "inside", "spanning", "mixed", "other", "no_regions"}

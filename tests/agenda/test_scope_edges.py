@@ -8,6 +8,7 @@ from agenda.backends import MembershipBackend
 from agenda.models import Agreement, BudgetLine
 from agenda.scope import scope_for
 from agenda.services import agreement_create, agreement_update
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
 from tests.factories import (
     AgreementFactory,
     BudgetLineFactory,
@@ -15,6 +16,12 @@ from tests.factories import (
     PartyFactory,
     ThemeFactory,
     UserFactory,
+)
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
 )
 
 

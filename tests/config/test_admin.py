@@ -8,7 +8,11 @@ from django.contrib import admin
 from django.utils import translation
 
 from actions.models import Action, ActionUpdate
+from tests.datasets import build_people, dataset_parts, shared_dataset
 from tests.factories import ActionFactory, AgreementFactory
+
+people_rows, people = shared_dataset("people", build_people)
+tree, parties, users = dataset_parts("people", "tree", "parties", "users")
 
 
 @pytest.fixture

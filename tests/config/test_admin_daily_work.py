@@ -10,7 +10,14 @@ from django.urls import reverse
 from actions.models import Action
 from agenda.admin import DutchAmountField, euros
 from agenda.models import Agreement, BudgetLine
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
 from tests.factories import ActionFactory, AgreementFactory, BudgetLineFactory, ThemeFactory
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 
 @pytest.mark.parametrize(

@@ -4,24 +4,19 @@ reference data, reviews and goals are the ministry's to change."""
 import pytest
 from django.contrib import admin
 
-from tests.paths import FIXTURES
+from tests.datasets import build_people, dataset_parts, load_real_agenda, shared_dataset
 
 
-@pytest.fixture
-def real_agenda(db):
+def build_real_agenda_with_people():
+    """A user per role (on the small tree the shipped regions then overwrite), and the real
+    agenda, loaded once for the module."""
+    people = build_people()
+    load_real_agenda()
+    return people
 
-    from django.core.management import call_command
 
-    fixtures = FIXTURES
-    call_command("loaddata", *fixtures, verbosity=0)
-
-
-WRITTEN_BY_THE_REGISTRY = {
-    "reviews.ReminderLog",
-    "axes.AccessAttempt",
-    "axes.AccessLog",
-    "axes.AccessFailureLog",
-}
+real_agenda_rows, real_agenda = shared_dataset("real_agenda", build_real_agenda_with_people)
+(users,) = dataset_parts("real_agenda", "users")
 
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label_lower)

@@ -6,6 +6,7 @@ import pytest
 
 from actions.models import Action
 from agenda.models import Agreement
+from tests.datasets import build_people
 from tests.factories import ActionFactory, AgreementFactory, ThemeFactory
 
 OLD = datetime.datetime(2016, 1, 4, 11, 0, tzinfo=datetime.UTC)
@@ -25,6 +26,17 @@ def sheet_records(response, layout):
 
 @pytest.fixture
 def review_agenda(tree, parties, users):
+    return build_review_agenda(tree, parties)
+
+
+def build_people_and_review_agenda():
+    """`build_people` and the review agenda on it: for a module's shared data set
+    (tests/datasets.py), with `review_agenda` as one of its parts."""
+    people = build_people()
+    return {**people, "review_agenda": build_review_agenda(people["tree"], people["parties"])}
+
+
+def build_review_agenda(tree, parties):
     """Generic and regional agreements with actions in Brabant, Limburg, Noord-Holland and
     nationwide, one overdue, and a draft agreement with an action (only members see it).
     Everything was recorded on 4 January 2016."""

@@ -20,8 +20,15 @@ from agenda.sheet import AGREEMENT_SHEET
 from reviews import services
 from reviews.models import ReminderLog
 from reviews.services import review_hold
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ActionFactory, MembershipFactory, ReviewFactory
-from tests.reviews.conftest import backdate, sheet_records
+from tests.reviews.conftest import backdate, build_people_and_review_agenda, sheet_records
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_review_agenda)
+tree, parties, users, review_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "review_agenda"
+)
 
 
 def export_codes(client, path, params):

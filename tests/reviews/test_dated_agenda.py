@@ -11,12 +11,11 @@ import datetime
 import re
 
 import pytest
-from django.core.management import call_command
 
 from agenda.models import Membership, Party, Review
 from agenda.sheet import AGREEMENT_SHEET
+from tests.datasets import load_real_agenda, shared_dataset
 from tests.factories import UserFactory
-from tests.paths import FIXTURES
 from tests.reviews.conftest import sheet_records
 
 SIGNING = "2014-12-11"
@@ -148,12 +147,21 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def agenda(client, db):
-    call_command("loaddata", *FIXTURES, verbosity=0)
+def build_agenda_with_a_reader():
+    """The real agenda and a reader of the IPO."""
+    load_real_agenda()
     reader = UserFactory(username="lezer", is_staff=False)
     Membership.objects.create(user=reader, party=Party.objects.get(code="IPO"), role="viewer")
-    client.force_login(reader)
+    return {"reader": reader}
+
+
+# Built once for the module; each test's writes are rolled back.
+dated_agenda_rows, dated_agenda = shared_dataset("dated_agenda", build_agenda_with_a_reader)
+
+
+@pytest.fixture
+def agenda(client, dated_agenda):
+    client.force_login(dated_agenda["reader"])
     return client
 
 

@@ -9,7 +9,15 @@ from agenda.choices import DECISIONS_FITTING, AgreementStatus, ReviewDecisionKin
 from agenda.models import Agreement, ReviewDecision
 from agenda.services import ensure_decision_fits, review_decision_save
 from reviews.services import review_hold
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import AgreementFactory, ReviewFactory
+from tests.reviews.conftest import build_people_and_review_agenda
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_review_agenda)
+tree, parties, users, review_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "review_agenda"
+)
 
 
 @pytest.fixture

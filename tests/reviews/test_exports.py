@@ -9,7 +9,15 @@ import io
 from openpyxl import load_workbook
 
 from agenda.models import Agreement
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ActionFactory
+from tests.reviews.conftest import build_people_and_review_agenda
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_review_agenda)
+tree, parties, users, review_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "review_agenda"
+)
 
 
 def csv_rows(response, delimiter=";"):

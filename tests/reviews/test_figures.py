@@ -9,8 +9,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ActionFactory
-from tests.reviews.conftest import backdate
+from tests.reviews.conftest import backdate, build_people_and_review_agenda
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_review_agenda)
+tree, parties, users, review_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "review_agenda"
+)
 
 pytestmark = pytest.mark.django_db
 

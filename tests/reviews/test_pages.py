@@ -8,7 +8,15 @@ import pytest
 from django.urls import reverse
 
 from agenda.models import Review
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ReviewFactory
+from tests.reviews.conftest import build_people_and_review_agenda
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_review_agenda)
+tree, parties, users, review_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "review_agenda"
+)
 
 ROLES = ["outsider", "brabant_viewer", "brabant_editor", "ministry_editor"]
 DRAFT_MARKS = ["CONCEPT-1", "Geheim concept", "A-CONCEPT", "Geheime actie"]

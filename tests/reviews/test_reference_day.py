@@ -14,8 +14,15 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ActionFactory, ReviewFactory
-from tests.reviews.conftest import backdate
+from tests.reviews.conftest import backdate, build_people_and_review_agenda
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_review_agenda)
+tree, parties, users, review_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "review_agenda"
+)
 
 CONFIGURED = "2016-01-04"
 OPEN_ACTIONS = 8  # the review_agenda's open actions, drafts included: members see them

@@ -9,7 +9,15 @@ from pypdf import PdfReader
 
 from reviews.services import review_hold
 from tests.conftest import require_or_skip
+from tests.datasets import dataset_parts, shared_dataset
 from tests.factories import ReviewFactory
+from tests.reviews.conftest import build_people_and_review_agenda
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_review_agenda)
+tree, parties, users, review_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "review_agenda"
+)
 
 
 @pytest.fixture(autouse=True)

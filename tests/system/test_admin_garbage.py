@@ -5,6 +5,14 @@ import pytest
 from django.contrib import admin
 from django.db import transaction
 
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
+
 MODELS = list(admin.site._registry)
 GARBAGE = ["\x00", "garbage", "1\r\n2", "9" * 40, "-1", "0915-09-15T13:36:55-16:50", "%00"]
 

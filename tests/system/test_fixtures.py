@@ -16,7 +16,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -33,9 +32,9 @@ from agenda.models import (
     Theme,
 )
 from regions.models import Region
-from tests.paths import FIXTURE_DIR, ROOT
+from tests.datasets import load_real_agenda, shared_dataset
+from tests.paths import FIXTURE_DIR, FIXTURES, ROOT
 
-FIXTURES = sorted(str(p) for p in FIXTURE_DIR.glob("*.json"))
 DESIGN_THEMES = {"MIT", "DMKB", "VFF", "IR", "SRA", "REG", "KIC", "ACT", "ROM", "NIA"}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 REVIEW_2016 = date(2016, 6, 8)
@@ -191,9 +190,8 @@ SEED_ONLY_OBJECTS = {
 }
 
 
-@pytest.fixture
-def loaded(db):
-    call_command("loaddata", *FIXTURES, verbosity=0)
+# The real agenda, loaded once for the module (each test's writes are rolled back).
+loaded_rows, loaded = shared_dataset("loaded", load_real_agenda)
 
 
 def count(model, **filters):

@@ -12,7 +12,14 @@ from django.utils import timezone
 from actions.models import Action
 from actions.services import action_create, action_delete, action_update
 from agenda.services import agreement_update
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
 from tests.factories import ActionFactory, AgreementFactory
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 UTC_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 

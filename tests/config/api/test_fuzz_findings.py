@@ -5,6 +5,14 @@ paths that match no endpoint."""
 import pytest
 from django.test import Client
 
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
+
 LISTS = ["/api/v1/actions/", "/api/v1/themes/", "/api/v1/goals/", "/api/v1/reviews/"]
 
 

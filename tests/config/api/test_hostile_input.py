@@ -8,6 +8,13 @@ import pytest
 
 from actions.models import Action, ActionUpdate
 from agenda.models import Agreement, AgreementParty, BudgetLine
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 # (method, path, a valid body, the body's text field, its integer field)
 WRITE_PATHS = {

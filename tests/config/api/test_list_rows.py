@@ -3,10 +3,8 @@ and their pages fetch ids first: the answer must be byte for byte what the seria
 on every filter, ordering and page; and a page costs a fixed number of queries, deep or not."""
 
 import datetime
-import glob
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,6 +15,7 @@ from agenda.api.serializers import AgreementSerializer
 from agenda.api.views import AgreementViewSet
 from agenda.models import Agreement, BudgetLine, Party
 from config.api.renderers import JSONRenderer
+from tests.datasets import load_real_agenda, shared_dataset
 from tests.factories import ActionFactory, AgreementFactory, UserFactory
 
 LISTS = [
@@ -56,11 +55,10 @@ AGREEMENT_LISTS = [
 ]
 
 
-@pytest.fixture
-def agenda(db):
+def build_agenda():
     """The real agenda, a draft agreement with an action, an action with contributors and no
     region, and one with no dates: the shapes the rows must render."""
-    call_command("loaddata", *sorted(glob.glob("fixtures/*.json")), verbosity=0)
+    load_real_agenda()
     draft = AgreementFactory(code="DRAFT-1", status="draft", title="Nog geheim")
     ActionFactory(agreement=draft, title="Onder een concept")
     with_contributors = ActionFactory(region=None, due_date=None, start_date=None)
@@ -73,6 +71,11 @@ def agenda(db):
         BudgetLine.objects.create(
             agreement=mit, year=2030, amount="1.50", funding=funding, source="test"
         )
+    return {}
+
+
+# Built once for the module; each test's writes are rolled back.
+agenda_rows, agenda = shared_dataset("agenda", build_agenda)
 
 
 def serializer_body(response_json, request, ids):

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.utils import timezone
 
+from tests.datasets import build_people, dataset_parts, shared_dataset
 from tests.factories import (
     ActionFactory,
     AgreementFactory,
@@ -17,9 +18,10 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def scenario(tree, parties):
-    p = parties
+def build_scenario():
+    """The small tree, a user per role, and agreements and actions around it."""
+    people = build_people()
+    tree, p = people["tree"], people["parties"]
     main = ThemeFactory(code="INNOVATIESTIMULERING")
     mit = ThemeFactory(code="MIT", parent=main)
     ir = ThemeFactory(code="IR")
@@ -73,7 +75,12 @@ def scenario(tree, parties):
         ),
         "draft": ActionFactory(code="DRAFT-1", agreement=a["DRAFT"], owner=p["EZ"]),
     }
-    return {"agreements": agreements, "actions": actions}
+    return {"agreements": agreements, "actions": actions, **people}
+
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+scenario_rows, scenario = shared_dataset("scenario", build_scenario)
+tree, parties, users = dataset_parts("scenario", "tree", "parties", "users")
 
 
 def codes(response):

@@ -7,6 +7,13 @@ from django.core.cache import caches
 from rest_framework.throttling import AnonRateThrottle
 
 from actions.models import Action
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,13 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from actions.models import Action, ActionUpdate
 from agenda.models import Agreement
 from tests.conftest import require_or_skip
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 
 def api_get_etag(client, url):

@@ -10,7 +10,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from actions.services import action_add_update, action_update
+from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
 from tests.factories import ActionFactory
+
+# Built once for the module; each test gets fresh instances and its writes are rolled back.
+shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
+tree, parties, users, small_agenda = dataset_parts(
+    "shared", "tree", "parties", "users", "small_agenda"
+)
 
 pytestmark = pytest.mark.django_db
 
