@@ -2,6 +2,7 @@
 fields, from what to what."""
 
 import datetime
+import functools
 from collections import defaultdict
 from contextlib import contextmanager
 from itertools import islice
@@ -32,6 +33,14 @@ HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 # Sent with `records` after `record_in_bulk` wrote them (simple-history's own signals are
 # not sent for bulk records): the `changes/` feed announces them (config/api/feedlog.py).
 bulk_history_recorded = Signal()
+
+
+@functools.cache
+def historical_model(model):
+    """`model`'s historical model. Reading `model.history` builds a new manager class every
+    time (django-simple-history's descriptor), and the change feed asks for every record
+    written (config/api/feedlog.py)."""
+    return model.history.model
 
 
 def history_entries(instance, *, reader=None):

@@ -272,11 +272,21 @@ def equivalence(module, number, line, mutated):
 def apply(tree, module, number, line, mutated):
     text = SOURCES[module]
     if number is None:  # an EXTRA mutant: replace the text
-        (tree / module).write_text(text.replace(line, mutated, 1))
+        write_module(tree, module, text.replace(line, mutated, 1))
         return
     lines = text.splitlines(keepends=True)
     lines[number] = mutated + "\n"
-    (tree / module).write_text("".join(lines))
+    write_module(tree, module, "".join(lines))
+
+
+def write_module(tree, module, text):
+    """Writes a module and drops its compiled bytecode: Python knows a cached file by the
+    source's size and modification second, which a mutant written in the same second as
+    the one before, and as long, would share."""
+    path = tree / module
+    path.write_text(text)
+    for compiled in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
+        compiled.unlink()
 
 
 def where(module, number):
@@ -285,6 +295,9 @@ def where(module, number):
 
 def environment(tree):
     env = {**os.environ, "SECRET_KEY": "mutants", "CI": "", "DEBUG": "off"}
+    # Bytecode cached between runs (each run's start: Django, DRF, the tests' rewritten
+    # asserts); a mutated module's own is dropped with each write (write_module).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("DATABASE_URL", None)
     env["TEST_DATABASE_FILE"] = str(tree / "test.sqlite3")
     return env
@@ -475,7 +488,7 @@ def main():
             apply(tree, module, number, line, mutated)
             outcome = run(tree, tests, time_limit(tests, durations, args.timeout))
         finally:
-            (tree / module).write_text(SOURCES[module])
+            write_module(tree, module, SOURCES[module])
             free.append(tree)
         seconds = time.monotonic() - begun
         print(

@@ -25,7 +25,7 @@ from rest_framework import serializers
 from simple_history.signals import post_create_historical_record
 
 from agenda.scope import published_history
-from config.history import bulk_history_recorded
+from config.history import bulk_history_recorded, historical_model
 
 ANONYMOUS = AnonymousUser()
 CHUNK = 500
@@ -273,7 +273,7 @@ def public_records(model, records):
     ids = [r.history_id for r in records if r is not None]
     if not ids:
         return set()
-    rows = model.history.model.objects.filter(history_id__in=ids)
+    rows = historical_model(model).objects.filter(history_id__in=ids)
     published = published_history(ANONYMOUS, rows)
     if published is rows:  # a resource without drafts: no query
         return set(ids)
@@ -283,7 +283,7 @@ def public_records(model, records):
 def previous_records(model, records):
     """`{id: record}`: each row's last record before these (none for a new row, or one whose
     last record was its deletion)."""
-    history = model.history.model.objects
+    history = historical_model(model).objects
     new = [r.history_id for r in records]
     last = (
         history.filter(id__in={r.id for r in records})
