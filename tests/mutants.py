@@ -31,6 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The coverage context of what building a module's shared data set reaches (followed by the
+# module's path): tests/mutants_coverage.py.
+SHARED_BY = "shared by"
 RULE_MODULES = [
     "agenda/scope.py",
     "agenda/querysets.py",
@@ -368,7 +371,7 @@ def reaching_tests(tree, workers):
         by_line = data.contexts_by_lineno(str(tree / module))
         reached[module] = {}
         for line, contexts in by_line.items():
-            tests = [c for c in contexts if "::" in c]
+            tests = [reached_by(c) for c in contexts if "::" in c or c.startswith(SHARED_BY)]
             for test in tests:
                 order.setdefault(test, len(order))
             reached[module][line] = tests
@@ -379,7 +382,16 @@ def reaching_tests(tree, workers):
     durations = {}
     for part in tree.glob(".mutants-durations.*"):  # one per process, the same times
         durations.update(json.loads(part.read_text()))
+    for test, seconds in list(durations.items()):  # a whole module: its tests' time
+        module = test.split("::")[0]
+        durations[module] = durations.get(module, 0) + seconds
     return reached, durations
+
+
+def reached_by(context):
+    """The test of a coverage context; for a line reached while a module's shared data set
+    was built (tests/mutants_coverage.py), the whole module."""
+    return context.removeprefix(f"{SHARED_BY} ")
 
 
 def first_in_tests(test):

@@ -6,6 +6,9 @@ import os
 from collections import defaultdict
 
 import coverage
+import pytest
+
+from tests.mutants import SHARED_BY
 
 _coverage = None
 # Seconds per test (setup, call, teardown): a mutant's time limit is a multiple of its tests'.
@@ -26,6 +29,20 @@ def pytest_configure(config):
 def pytest_runtest_setup(item):
     # Setup, call and teardown of this test (its fixtures call the rules too) are this test's.
     _coverage.switch_context(item.nodeid)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """A module's shared data set (tests/datasets.py) is built in its first test's setup, but
+    what building it reaches, every test of the module relies on: its own context, which
+    tests/mutants.py turns into the whole module."""
+    if fixturedef.scope != "module":
+        return (yield)
+    _coverage.switch_context(f"{SHARED_BY} {request.node.nodeid}")
+    try:
+        return (yield)
+    finally:
+        _coverage.switch_context(request._pyfuncitem.nodeid)
 
 
 def pytest_runtest_logreport(report):
