@@ -277,6 +277,15 @@ def test_stalled_means_open_and_untouched_for_n_days(db):
     assert finished not in Action.objects.stalled(0, now=now + datetime.timedelta(days=1))
 
 
+def test_stalled_is_judged_now_unless_a_moment_is_given(db):
+    """Without a moment, stalled is judged now; with one, on that moment (a month on, an
+    action untouched since today is stalled)."""
+    action = ActionFactory(code="RECENT")
+    assert action not in Action.objects.stalled(30)
+    a_month_on = timezone.now() + datetime.timedelta(days=31)
+    assert set(Action.objects.stalled(30, now=a_month_on)) == {action}
+
+
 def test_not_stalled_is_everything_else(db):
     """The "stalled: no" filter is the complement of "stalled: yes" for the same day."""
     now = timezone.now()
