@@ -68,21 +68,21 @@ DATABASE_FIXTURES = {
 # the many short ones instead of leaving one worker alone with them at the end.
 SLOW_FIRST = (
     "tests/system/browser/test_every_page_accessible.py",
-    "tests/config/test_admin.py",
     "tests/agenda/test_permissions.py",
-    "tests/config/api/test_hostile_input.py",
-    "tests/system/test_fixtures.py",
     "tests/system/browser/test_week_of_a_provincial_editor.py",
-    "tests/system/test_admin_garbage.py",
-    "tests/config/api/test_read.py",
     "tests/system/test_garbage_parameters.py",
-    "tests/config/api/test_fuzz_findings.py",
     "tests/system/browser/test_review_browser.py",
     "tests/actions/test_import_limits.py",
-    "tests/reviews/test_pages.py",
-    "tests/config/api/test_list_rows.py",
+    "tests/config/test_admin_real_agenda.py",
+    "tests/system/test_two_servers.py",
+    "tests/system/test_admin_garbage.py",
     "tests/system/browser/test_admin_laptop.py",
+    "tests/system/browser/test_csp_browser.py",
+    "tests/system/browser/test_jobs_browser.py",
+    "tests/system/browser/test_import_browser.py",
+    "tests/config/api/test_feed_mirror.py",
     "tests/actions/test_import_files.py",
+    "tests/config/api/test_hostile_input.py",
 )
 
 
