@@ -209,6 +209,16 @@ def users(parties):
     return build_users(parties)
 
 
+def commits(item):
+    """Whether a test commits (a live server, a transactional database) instead of running
+    inside a transaction that is rolled back."""
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        or (marker and marker.kwargs.get("transaction"))
+    )
+
+
 @pytest.fixture(autouse=True)
 def rows_made_by_migrations_survive_a_flush(request, django_db_blocker):
     """A transactional test (live server, real commits) ends with a flush that also empties
@@ -220,12 +230,7 @@ def rows_made_by_migrations_survive_a_flush(request, django_db_blocker):
 
     ContentType.objects.clear_cache()
     yield
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-        or (marker and marker.kwargs.get("transaction"))
-    )
-    if not transactional:
+    if not commits(request.node):
         return
     from django.apps import apps
     from django.contrib.auth.management import create_permissions

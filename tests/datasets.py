@@ -7,7 +7,11 @@ in memory (an attribute, a cached scope) reaches the next test; and each test's 
 rolled back after it, as usual (its transaction is a savepoint inside the module's).
 
 Only for modules without `transactional_db` or `live_server` tests: those commit, and the
-module's transaction would hold their data back.
+module's transaction would hold their data back (such a module fails at once).
+
+The data set is built before the first test's own fixtures run, autouse ones included (the
+settings they change, such as `AGENDA_SNAPSHOT_DATE`, are not yet changed): a builder makes
+rows and reads no setting that a test fixture changes.
 
     def build_scope_cases():
         tree = build_tree()
@@ -30,7 +34,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import models, transaction
 
-from tests.conftest import build_parties, build_small_agenda, build_tree, build_users
+from tests.conftest import build_parties, build_small_agenda, build_tree, build_users, commits
 from tests.paths import FIXTURES
 
 
@@ -40,13 +44,29 @@ def shared_dataset(name, build):
     rows_name = f"{name}_rows"
 
     @pytest.fixture(scope="module", name=rows_name)
-    def rows(django_db_setup, django_db_blocker):
+    def rows(request, django_db_setup, django_db_blocker):
+        committing = [
+            item.name
+            for item in request.session.items
+            if getattr(item, "module", None) is request.module and commits(item)
+        ]
+        if committing:
+            pytest.fail(f"a module with a shared data set has tests that commit: {committing}")
+        # The database is open to the build and the rollback only: a test of the module that
+        # does not ask for `db` still cannot reach it.
         with django_db_blocker.unblock():
             atomic = transaction.atomic()
             atomic.__enter__()
             try:
-                yield build()
-            finally:
+                built = build()
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+        try:
+            yield built
+        finally:
+            with django_db_blocker.unblock():
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
                 # Content types made inside the module's transaction are gone with it.

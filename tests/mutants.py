@@ -19,6 +19,7 @@ did unmutated (a loop that no longer ends) is stopped and counted as caught. Usa
 import argparse
 import ast
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -288,8 +289,7 @@ def write_module(tree, module, text):
     the one before, and as long, would share."""
     path = tree / module
     path.write_text(text)
-    for compiled in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
-        compiled.unlink()
+    Path(importlib.util.cache_from_source(path)).unlink(missing_ok=True)
 
 
 def where(module, number):

@@ -10,14 +10,7 @@ from actions.models import Action
 from agenda.models import Agreement, Goal, Party, Theme
 from agenda.services import agreement_create
 from regions.models import Region
-from tests.datasets import build_people_and_small_agenda, dataset_parts, shared_dataset
 from tests.paths import FIXTURES
-
-# Built once for the module; each test gets fresh instances and its writes are rolled back.
-shared_rows, shared = shared_dataset("shared", build_people_and_small_agenda)
-tree, parties, users, small_agenda = dataset_parts(
-    "shared", "tree", "parties", "users", "small_agenda"
-)
 
 BAD_CODES = [
     "A/B",  # a path separator: the record would be unreachable by URL
